@@ -1,0 +1,90 @@
+# diagsante — build, test, demo, bench, install.
+# `make test` and `make demo` install missing Debian packages first (scripts/install-deps.sh).
+
+VERSION   := 0.1.0
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+CC        ?= cc
+BUILD     ?= build
+
+PKGS      := gsl shapelib proj geos
+WARN      := -Wall -Wextra -Wpedantic -Werror
+CFLAGS    ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(CFLAGS) $(WARN) $(EXTRA_CFLAGS) \
+             -Iinclude -DDS_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS       = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm
+TEST_LIBS  = $(shell pkg-config --libs cmocka 2>/dev/null)
+
+LIB_SRC   := $(filter-out engine/main.c,$(wildcard engine/*.c))
+LIB_OBJ   := $(LIB_SRC:engine/%.c=$(BUILD)/engine/%.o)
+TEST_SRC  := $(wildcard tests/test_*.c)
+TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+HEADERS   := $(wildcard include/diagsante/*.h)
+
+.PHONY: all deps test test-run check-asan demo bench install uninstall clean
+
+all: $(BUILD)/libdiagsante.a $(BUILD)/diagsante
+
+$(BUILD)/engine/%.o: engine/%.c $(HEADERS) engine/*.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Iengine -c $< -o $@
+
+$(BUILD)/libdiagsante.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/diagsante: $(BUILD)/engine/main.o $(BUILD)/libdiagsante.a
+	$(CC) $(ALL_CFLAGS) $(EXTRA_LDFLAGS) $^ -o $@ $(LIBS)
+
+$(BUILD)/tests/%: tests/%.c tests/helpers.h $(BUILD)/libdiagsante.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Iengine $(EXTRA_LDFLAGS) $< $(BUILD)/libdiagsante.a -o $@ $(LIBS) $(TEST_LIBS)
+
+# Installs the Debian packages when pkg-config or the libcsv header says one is missing.
+deps:
+	@if ! pkg-config --exists $(PKGS) cmocka 2>/dev/null || [ ! -f /usr/include/csv.h ]; then \
+		sh scripts/install-deps.sh; \
+	fi
+
+test: deps
+	@$(MAKE) --no-print-directory test-run
+
+test-run: all $(TEST_BIN)
+	@sh tests/run-tests.sh $(BUILD)
+
+# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer, leaks fatal.
+check-asan: deps
+	@ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0 \
+	 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	 $(MAKE) --no-print-directory BUILD=build-asan CFLAGS="-O1 -g" \
+	   EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	   EXTRA_LDFLAGS="-fsanitize=address,undefined" test-run
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/demo.sh $(BUILD)/diagsante
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/bench.sh $(BUILD)
+
+$(BUILD)/diagsante.pc: engine/diagsante.pc.in
+	@mkdir -p $(BUILD)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+
+install: all $(BUILD)/diagsante.pc
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/diagsante \
+	  $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BUILD)/diagsante $(DESTDIR)$(PREFIX)/bin/diagsante
+	install -m 644 $(HEADERS) $(DESTDIR)$(PREFIX)/include/diagsante/
+	install -m 644 $(BUILD)/libdiagsante.a $(DESTDIR)$(PREFIX)/lib/libdiagsante.a
+	install -m 644 $(BUILD)/diagsante.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/diagsante.pc
+	install -m 644 engine/diagsante.1 $(DESTDIR)$(PREFIX)/share/man/man1/diagsante.1
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/diagsante $(DESTDIR)$(PREFIX)/lib/libdiagsante.a \
+	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/diagsante.pc $(DESTDIR)$(PREFIX)/share/man/man1/diagsante.1
+	rm -rf $(DESTDIR)$(PREFIX)/include/diagsante
+
+clean:
+	rm -rf build build-asan

@@ -1,0 +1,49 @@
+#!/bin/sh
+# make bench: load throughput of `diagsante check` (the whole load: parse, type, store)
+# against the floor of `wc -l` on the same file, and peak memory.
+#  1. the real 6 MB IRIS table of ../shared/data (when present);
+#  2. a generated ~1 GB national-scale long table (BENCH_MB, default 1000), kept in
+#     BENCH_DIR (default build/bench) and regenerated only when missing.
+set -eu
+BUILD=${1:-build}
+BIN="$BUILD/diagsante"
+BENCH_MB=${BENCH_MB:-1000}
+BENCH_DIR=${BENCH_DIR:-$BUILD/bench}
+mkdir -p "$BENCH_DIR"
+
+best_time() { # best wall time of 3 runs of a command, in seconds; peak RSS of the last run in KB
+    best=""
+    for i in 1 2 3; do
+        /usr/bin/time -f '%e %M' -o "$BENCH_DIR/time.txt" "$@" > /dev/null
+        t=$(cut -d' ' -f1 "$BENCH_DIR/time.txt"); rss=$(cut -d' ' -f2 "$BENCH_DIR/time.txt")
+        if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; fi
+    done
+    echo "$best $rss"
+}
+
+report() { # name file
+    bytes=$(stat -c %s "$2")
+    set -- "$1" "$2" $(best_time "$BIN" check "$2") $(best_time wc -l "$2")
+    awk -v name="$1" -v bytes="$bytes" -v t="$3" -v rss="$4" -v tw="$5" 'BEGIN {
+        mb = bytes / 1e6; if (t < 0.01) t = 0.01; if (tw < 0.01) tw = 0.01;
+        printf "%-28s %8.1f MB  load %6.2f s %7.1f MB/s  wc -l %5.2f s %7.1f MB/s  ratio %5.1fx  peak RSS %7.1f MB (%.2fx file)\n",
+               name, mb, t, mb / t, tw, mb / tw, t / tw, rss / 1024, rss * 1024 / bytes }'
+}
+
+if ! command -v /usr/bin/time > /dev/null 2>&1 || [ ! -x /usr/bin/time ]; then
+    echo "bench: /usr/bin/time is needed (Debian package 'time')" >&2; exit 1
+fi
+echo "diagsante bench: one core, best of 3 runs, file in page cache"
+IRIS=../shared/data/iris_occitanie/iris_indicateurs_occitanie.csv
+if [ -r "$IRIS" ]; then report "IRIS Occitanie (real, wide)" "$IRIS"; fi
+
+GEN="$BUILD/gen_national_table"
+NATIONAL="$BENCH_DIR/national_${BENCH_MB}mb.csv"
+if [ ! -x "$GEN" ] || [ scripts/gen_national_table.c -nt "$GEN" ]; then
+    ${CC:-cc} -std=c11 -O2 -Wall -Wextra -Werror scripts/gen_national_table.c -o "$GEN"
+fi
+if [ ! -s "$NATIONAL" ]; then
+    echo "generating $NATIONAL ($BENCH_MB MB)..."
+    "$GEN" "$BENCH_MB" > "$NATIONAL.tmp" && mv "$NATIONAL.tmp" "$NATIONAL"
+fi
+report "national long (generated)" "$NATIONAL"

@@ -1,0 +1,60 @@
+#!/bin/sh
+# End-to-end tests of the diagsante command line. Usage: run.sh PATH/TO/diagsante
+# Prints "ok NAME" or "FAIL NAME: why" per test; exit status 1 when any failed.
+BIN=${1:?usage: run.sh BIN}
+FIX=tests/fixtures/csv
+SHARED=../shared/data
+TMP=$(mktemp -d) || exit 1
+trap 'rm -rf "$TMP"' EXIT
+failed=0
+
+# expect NAME STATUS COMMAND...: runs COMMAND, checks its exit status, keeps its
+# stdout in $TMP/out and stderr in $TMP/err.
+expect() {
+    name=$1; want=$2; shift 2
+    "$@" > "$TMP/out" 2> "$TMP/err"; got=$?
+    if [ "$got" -ne "$want" ]; then
+        echo "FAIL $name: exit status $got, expected $want"; sed 's/^/    /' "$TMP/err" | head -5
+        failed=1; return 1
+    fi
+    return 0
+}
+# has NAME FILE TEXT: FILE contains the fixed string TEXT.
+has() {
+    if grep -qF -- "$3" "$2"; then echo "ok $1"; else
+        echo "FAIL $1: '$3' not in $2 output:"; sed 's/^/    /' "$2" | head -20; failed=1; fi
+}
+
+expect help 0 "$BIN" --help && has help "$TMP/out" "check FILE..."
+expect version 0 "$BIN" --version && has version "$TMP/out" "diagsante 0."
+expect no-command 64 "$BIN" && has no-command "$TMP/err" "Usage: diagsante COMMAND"
+expect unknown-command 64 "$BIN" frobnicate && has unknown-command "$TMP/err" "unknown command 'frobnicate'"
+expect check-help 0 "$BIN" check --help && has check-help "$TMP/out" "--on-error=POLICY"
+expect bad-option 64 "$BIN" check --on-error=ignore x.csv && has bad-option "$TMP/err" "--on-error is stop or skip, not 'ignore'"
+expect missing-file 66 "$BIN" check "$TMP/nope.csv" && has missing-file "$TMP/err" "nope.csv: cannot open"
+expect stray-stop 65 "$BIN" check "$FIX/stray_word.csv" &&
+    has stray-stop "$TMP/err" "stray_word.csv:3: column 4 (TX_CHOM): 'deux' is not a number in a numeric column"
+expect stray-skip 0 "$BIN" check --on-error=skip "$FIX/stray_word.csv" &&
+    has stray-skip "$TMP/out" "2 loaded, 1 rejected" &&
+    has stray-skip-listed "$TMP/out" "line 3, field 4: 'deux' is not a number in a numeric column"
+expect ragged 65 "$BIN" check "$FIX/ragged.csv" &&
+    has ragged "$TMP/err" "ragged.csv:3: wrong number of fields: 2, the header (line 1) has 3"
+expect latin1 0 "$BIN" check "$FIX/latin1.csv" &&
+    has latin1-encoding "$TMP/out" "encoding      Windows-1252 (detected)" &&
+    has latin1-secret "$TMP/out" "TP60" &&
+    has latin1-decimal "$TMP/out" "decimal mark  ','"
+# The TP60 line: 1 value (26,7), 1 missing (empty), 1 secret (s).
+expect latin1-counts 0 "$BIN" check "$FIX/latin1.csv" &&
+    if grep -E '^ +4 +TP60 +number +- +1 +1 +1 +0$' "$TMP/out" > /dev/null; then echo "ok latin1-counts"; else
+        echo "FAIL latin1-counts"; cat "$TMP/out"; failed=1; fi
+# One bad file among good ones: the others are still reported, the status says 65.
+expect several-files 65 "$BIN" check "$FIX/latin1.csv" "$FIX/ragged.csv" && has several-files "$TMP/out" "latin1.csv"
+
+if [ -r "$SHARED/insee/qpv2015/DEMO_2017.csv" ]; then
+    # Figures from Python's csv module: 1346 rows; 239 header fields of which 33 named.
+    expect real-demo 0 "$BIN" check "$SHARED/insee/qpv2015/DEMO_2017.csv" &&
+        has real-demo-rows "$TMP/out" "1346 loaded, 0 rejected" &&
+        has real-demo-cols "$TMP/out" "33 (206 empty unnamed columns dropped)" &&
+        has real-demo-bom "$TMP/out" "UTF-8 (BOM)"
+fi
+exit $failed

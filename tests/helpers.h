@@ -1,0 +1,31 @@
+/* diagsante — helpers shared by the cmocka tests. Include after <cmocka.h>. */
+#ifndef DIAGSANTE_TEST_HELPERS_H
+#define DIAGSANTE_TEST_HELPERS_H
+
+#include <math.h>
+#include <stdio.h>
+#include <unistd.h>
+
+/* cmocka 1.1.5 has no double assertion (assert_float_equal casts to float):
+ * |a - b| <= rel * max(|a|, |b|), or both NaN. */
+#define assert_close(a, b, rel)                                                        \
+    do {                                                                               \
+        double a_ = (a), b_ = (b), r_ = (rel);                                         \
+        double m_ = fabs(a_) > fabs(b_) ? fabs(a_) : fabs(b_);                         \
+        if (!((isnan(a_) && isnan(b_)) || fabs(a_ - b_) <= r_ * m_))                   \
+            fail_msg("%s = %.17g, expected %s = %.17g (relative tolerance %g)", #a, a_, \
+                     #b, b_, r_);                                                      \
+    } while (0)
+
+/* Path of a file of the shared real data (../shared/data), or skip the test when the
+ * folder is not there (a clone without the shared data). */
+#define SHARED_DATA "../shared/data/"
+#define require_shared(path)                                                          \
+    do {                                                                               \
+        if (access(SHARED_DATA path, R_OK) != 0) {                                     \
+            fprintf(stderr, "skipped: " SHARED_DATA path " not readable\n");           \
+            skip();                                                                    \
+        }                                                                              \
+    } while (0)
+
+#endif

@@ -1,0 +1,32 @@
+#!/bin/sh
+# Runs every cmocka test binary of BUILD/tests and the end-to-end CLI tests, and ends
+# with one line "N passed, N failed". Exit status 0 only when nothing failed.
+BUILD=${1:-build}
+passed=0; failed=0; skipped=0
+for t in "$BUILD"/tests/test_*; do
+    [ -x "$t" ] || continue
+    out=$("$t" 2>&1); status=$?
+    printf '%s\n' "$out" | grep -E '^\[ *(RUN|FAILED|ERROR|SKIPPED|PASSED) *\]|Running|error|ERROR|runtime error|Sanitizer' \
+        | grep -v '^\[ RUN' | sed "s|^|$(basename "$t"): |"
+    # A binary may run several cmocka groups: add up every group's summary line.
+    p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | awk '{s+=$1} END {print s+0}')
+    f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | awk '{s+=$1} END {print s+0}')
+    s=$(printf '%s\n' "$out" | grep -c '^\[  SKIPPED \]')
+    passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + s))
+    if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
+        echo "$(basename "$t"): exited with status $status"; printf '%s\n' "$out" | tail -20
+        failed=$((failed + 1))
+    fi
+done
+if [ -f tests/e2e/run.sh ]; then
+    out=$(sh tests/e2e/run.sh "$BUILD/diagsante" 2>&1); status=$?
+    printf '%s\n' "$out" | grep -E '^(FAIL|ok)' | grep '^FAIL' 
+    p=$(printf '%s\n' "$out" | grep -c '^ok ')
+    f=$(printf '%s\n' "$out" | grep -c '^FAIL ')
+    passed=$((passed + p)); failed=$((failed + f))
+    if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
+        echo "e2e: exited with status $status"; printf '%s\n' "$out" | tail -20; failed=$((failed + 1))
+    fi
+fi
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
