@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "diagsante/csv_table.h"
+#include "text_dict.h"
 
 #define NONE SIZE_MAX
 
@@ -89,95 +90,64 @@ static bool vec_contains(const idx_vec *vec, size_t x)
     return false;
 }
 
-/* --- code -> index hash (open addressing, linear probing, load <= 1/2) ------------------ */
+/* --- code -> index map ----------------------------------------------------------------- */
 
+/* Codes interned in a text dictionary (text_dict.h), with one value per dictionary id. */
 typedef struct index_map {
-    size_t cap, count;  /* cap is 0 or a power of two */
-    const char **keys;  /* borrowed: the entity arrays own the strings */
-    size_t *values;
+    ds_text_dict keys;
+    size_t *values; /* values[id] for each key id */
+    size_t values_cap;
 } index_map;
-
-/* FNV-1a, 64 bits. */
-static uint64_t hash_text(const char *s)
-{
-    uint64_t h = 14695981039346656037u;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        h ^= *p;
-        h *= 1099511628211u;
-    }
-    return h;
-}
-
-/* Position of key in the table, or of the empty slot where it would go. */
-static size_t map_slot(const index_map *m, const char *key)
-{
-    size_t mask = m->cap - 1, i = (size_t)hash_text(key) & mask;
-    while (m->keys[i] != NULL && strcmp(m->keys[i], key) != 0)
-        i = (i + 1) & mask;
-    return i;
-}
 
 /* The value of key, or NONE. */
 static size_t map_get(const index_map *m, const char *key)
 {
-    if (m->cap == 0 || key == NULL)
+    if (key == NULL)
         return NONE;
-    size_t i = map_slot(m, key);
-    return m->keys[i] != NULL ? m->values[i] : NONE;
+    uint32_t id = ds_text_dict_find(&m->keys, key, strlen(key));
+    return id == UINT32_MAX ? NONE : m->values[id];
 }
 
-/* Doubles the table (64 slots at first) and re-inserts the keys; false when memory
- * runs out, the map then unchanged. */
-static bool map_grow(index_map *m)
+/* Grows the value array to match `wanted` keys. */
+static bool map_reserve_values(index_map *m, size_t wanted)
 {
-    size_t cap = m->cap ? m->cap * 2 : 64;
-    index_map bigger = {cap, 0, calloc(cap, sizeof(const char *)), malloc(cap * sizeof(size_t))};
-    if (bigger.keys == NULL || bigger.values == NULL) {
-        free(bigger.keys);
-        free(bigger.values);
+    if (wanted <= m->values_cap)
+        return true;
+    size_t cap = m->values_cap ? m->values_cap : 64;
+    while (cap < wanted)
+        cap *= 2;
+    size_t *values = realloc(m->values, cap * sizeof *values);
+    if (values == NULL)
         return false;
-    }
-    for (size_t i = 0; i < m->cap; i++) {
-        if (m->keys[i] == NULL)
-            continue;
-        size_t j = map_slot(&bigger, m->keys[i]);
-        bigger.keys[j] = m->keys[i];
-        bigger.values[j] = m->values[i];
-        bigger.count++;
-    }
-    free(m->keys);
-    free(m->values);
-    *m = bigger;
+    m->values = values;
+    m->values_cap = cap;
     return true;
 }
 
-/* Makes room for extra more keys, so that the next extra map_put cannot fail. */
-static bool map_reserve(index_map *m, size_t extra)
+/* Makes room for `keys` more keys of `bytes` bytes in all, so that the next map_put
+ * calls for them cannot fail. */
+static bool map_reserve(index_map *m, size_t keys, size_t bytes)
 {
-    while (2 * (m->count + extra) > m->cap)
-        if (!map_grow(m))
-            return false;
-    return true;
+    return ds_text_dict_reserve(&m->keys, keys, bytes) &&
+           map_reserve_values(m, m->keys.count + keys);
 }
 
-/* Sets key -> value (key must outlive the map). False when memory runs out. */
+/* Sets key -> value (the key is copied). False when memory runs out. */
 static bool map_put(index_map *m, const char *key, size_t value)
 {
-    if (2 * (m->count + 1) > m->cap && !map_grow(m))
+    if (!map_reserve_values(m, m->keys.count + 1))
         return false;
-    size_t i = map_slot(m, key);
-    if (m->keys[i] == NULL) {
-        m->keys[i] = key;
-        m->count++;
-    }
-    m->values[i] = value;
+    uint32_t id = ds_text_dict_intern(&m->keys, key, strlen(key));
+    if (id == UINT32_MAX)
+        return false;
+    m->values[id] = value;
     return true;
 }
 
-/* Frees the table (not the keys) and leaves an empty map. */
+/* Frees the map and leaves an empty one. */
 static void map_free(index_map *m)
 {
-    free(m->keys);
+    ds_text_dict_free(&m->keys);
     free(m->values);
     memset(m, 0, sizeof *m);
 }
@@ -1866,7 +1836,8 @@ ds_status ds_referential_load_territories(ds_referential *ref, const char *path,
     territory_columns c;
     territory *list = NULL;
     size_t n = 0, *caps = NULL, rows = ds_table_rows(r.table);
-    index_map map = {0, 0, NULL, NULL};
+    index_map map;
+    memset(&map, 0, sizeof map);
     if ((s = reader_column(&r, "territory_id", true, &c.id, err)) != DS_OK ||
         (s = reader_column(&r, "name", true, &c.name, err)) != DS_OK ||
         (s = reader_column(&r, "kind", true, &c.kind, err)) != DS_OK ||
@@ -1892,7 +1863,10 @@ ds_status ds_referential_load_territories(ds_referential *ref, const char *path,
         goto done;
     }
     ref->territories = grown;
-    if (!map_reserve(&ref->index[DS_LEVEL_TERRITORY], n)) {
+    size_t id_bytes = 0;
+    for (size_t t = 0; t < n; t++)
+        id_bytes += strlen(list[t].id);
+    if (!map_reserve(&ref->index[DS_LEVEL_TERRITORY], n, id_bytes)) {
         s = nomem(err);
         goto done;
     }

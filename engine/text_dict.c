@@ -43,9 +43,12 @@ static uint64_t hash_bytes(const char *s, size_t len)
     return h;
 }
 
-static bool grow_slots(ds_text_dict *dict)
+/* Rebuilds the slots with at least `wanted` of them (a power of two, 64 at least). */
+static bool resize_slots(ds_text_dict *dict, size_t wanted)
 {
-    size_t n = dict->n_slots ? dict->n_slots * 2 : 64;
+    size_t n = 64;
+    while (n < wanted)
+        n *= 2;
     uint64_t *slots = calloc(n, sizeof *slots);
     if (slots == NULL)
         return false;
@@ -78,6 +81,51 @@ static size_t find_slot(const ds_text_dict *dict, const char *text, size_t len, 
     }
 }
 
+static bool grow_slots(ds_text_dict *dict)
+{
+    return resize_slots(dict, dict->n_slots ? dict->n_slots * 2 : 64);
+}
+
+/* Grows the entry array to hold `wanted` entries. */
+static bool reserve_entries(ds_text_dict *dict, size_t wanted)
+{
+    if (wanted <= dict->cap)
+        return true;
+    size_t cap = dict->cap ? dict->cap : 32;
+    while (cap < wanted)
+        cap *= 2;
+    ds_dict_entry *entries = realloc(dict->entries, cap * sizeof *entries);
+    if (entries == NULL)
+        return false;
+    dict->entries = entries;
+    dict->cap = cap;
+    return true;
+}
+
+/* Grows the arena to hold `wanted` bytes. */
+static bool reserve_arena(ds_text_dict *dict, size_t wanted)
+{
+    if (wanted <= dict->arena_cap)
+        return true;
+    size_t cap = dict->arena_cap ? dict->arena_cap : 256;
+    while (cap < wanted)
+        cap *= 2;
+    char *arena = realloc(dict->arena, cap);
+    if (arena == NULL)
+        return false;
+    dict->arena = arena;
+    dict->arena_cap = cap;
+    return true;
+}
+
+bool ds_text_dict_reserve(ds_text_dict *dict, size_t strings, size_t bytes)
+{
+    size_t count = dict->count + strings;
+    if (2 * count > dict->n_slots && !resize_slots(dict, 2 * count))
+        return false;
+    return reserve_entries(dict, count) && reserve_arena(dict, dict->arena_len + bytes + strings);
+}
+
 uint32_t ds_text_dict_find(const ds_text_dict *dict, const char *text, size_t len)
 {
     if (dict->n_slots == 0)
@@ -96,24 +144,9 @@ uint32_t ds_text_dict_intern(ds_text_dict *dict, const char *text, size_t len)
         return (uint32_t)dict->slots[i] - 1;
     if (dict->count >= UINT32_MAX - 1 || len >= UINT32_MAX)
         return UINT32_MAX;
-    if (dict->count == dict->cap) {
-        size_t cap = dict->cap ? dict->cap * 2 : 32;
-        ds_dict_entry *entries = realloc(dict->entries, cap * sizeof *entries);
-        if (entries == NULL)
-            return UINT32_MAX;
-        dict->entries = entries;
-        dict->cap = cap;
-    }
-    if (dict->arena_len + len + 1 > dict->arena_cap) {
-        size_t cap = dict->arena_cap ? dict->arena_cap : 256;
-        while (cap < dict->arena_len + len + 1)
-            cap *= 2;
-        char *arena = realloc(dict->arena, cap);
-        if (arena == NULL)
-            return UINT32_MAX;
-        dict->arena = arena;
-        dict->arena_cap = cap;
-    }
+    if (!reserve_entries(dict, dict->count + 1) ||
+        !reserve_arena(dict, dict->arena_len + len + 1))
+        return UINT32_MAX;
     uint32_t id = (uint32_t)dict->count++;
     dict->entries[id] = (ds_dict_entry){.offset = dict->arena_len, .length = (uint32_t)len, .hash = tag};
     memcpy(dict->arena + dict->arena_len, text, len);

@@ -29,6 +29,9 @@ void ds_text_dict_free(ds_text_dict *dict);
 /* Returns the id of the string (adding it when new), or UINT32_MAX when memory runs
  * out or the dictionary is full (2^32 - 2 strings). */
 uint32_t ds_text_dict_intern(ds_text_dict *dict, const char *text, size_t len);
+/* Makes room for `strings` new strings of `bytes` bytes in all (NULs not counted), so
+ * that interning them cannot fail. False when memory runs out (dictionary unchanged). */
+bool ds_text_dict_reserve(ds_text_dict *dict, size_t strings, size_t bytes);
 /* Looks a string up without adding it: its id or UINT32_MAX. */
 uint32_t ds_text_dict_find(const ds_text_dict *dict, const char *text, size_t len);
 
