@@ -11,7 +11,7 @@ PKGS      := gsl shapelib proj geos
 WARN      := -Wall -Wextra -Wpedantic -Werror
 CFLAGS    ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(CFLAGS) $(WARN) $(EXTRA_CFLAGS) \
-             -Iinclude -DDS_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+             -Iinclude -DDS_VERSION='"$(VERSION)"' -DDS_DATADIR='"$(PREFIX)/share/diagsante"' $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIBS       = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm
 TEST_LIBS  = $(shell pkg-config --libs cmocka 2>/dev/null)
 
@@ -80,11 +80,13 @@ install: all $(BUILD)/diagsante.pc
 	install -m 644 $(BUILD)/libdiagsante.a $(DESTDIR)$(PREFIX)/lib/libdiagsante.a
 	install -m 644 $(BUILD)/diagsante.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/diagsante.pc
 	install -m 644 engine/diagsante.1 $(DESTDIR)$(PREFIX)/share/man/man1/diagsante.1
+	install -d $(DESTDIR)$(PREFIX)/share/diagsante/referentiel
+	install -m 644 datasets/referentiel/* $(DESTDIR)$(PREFIX)/share/diagsante/referentiel/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/diagsante $(DESTDIR)$(PREFIX)/lib/libdiagsante.a \
 	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/diagsante.pc $(DESTDIR)$(PREFIX)/share/man/man1/diagsante.1
-	rm -rf $(DESTDIR)$(PREFIX)/include/diagsante
+	rm -rf $(DESTDIR)$(PREFIX)/include/diagsante $(DESTDIR)$(PREFIX)/share/diagsante
 
 clean:
 	rm -rf build build-asan

@@ -421,6 +421,9 @@ static unsigned candidates_trimmed(const char *s, size_t len)
 {
     if (len == 0 || len > LONGEST_CODE)
         return 0; /* no kind accepts it: spare the 7 tries on long text cells */
+    for (size_t i = 0; i < len; i++)
+        if (!is_digit(s[i]) && !is_upper(s[i]) && !is_lower(s[i]))
+            return 0; /* every code is letters and digits: "12.5", "Saint-Jean" are none */
     unsigned mask = 0;
     char out[DS_CODE_MAX];
     for (int k = DS_CODE_NONE + 1; k < DS_CODE_KIND_COUNT; k++)

@@ -63,6 +63,7 @@ typedef struct column {
     char **codes; /* code columns: per dict id, the normalised code or NULL */
     size_t by_status[DS_CELL_STATUS_COUNT];
     size_t invalid_codes;
+    size_t first_invalid_row; /* the first row holding a value that is no code */
     stray *strays;
     size_t n_strays, strays_cap;
     size_t identifier_strays; /* strays such as "01": digits with a leading zero */
@@ -82,9 +83,11 @@ struct ds_table {
     size_t n_obs_columns;
 };
 
-/* A record kept aside while the header is not known. */
+/* A record kept aside while the header is not known. One allocation (block) holds
+ * the texts and lens arrays and the NUL-terminated field bytes. */
 typedef struct kept_record {
     size_t line, last_line, n_fields;
+    void *block;
     char **texts;
     size_t *lens;
     ds_record_problem problem;
@@ -480,12 +483,8 @@ nomem:
 
 static void free_kept(loader *L)
 {
-    for (size_t i = 0; i < L->n_kept; i++) {
-        for (size_t f = 0; f < L->kept[i].n_fields; f++)
-            free(L->kept[i].texts[f]);
-        free(L->kept[i].texts);
-        free(L->kept[i].lens);
-    }
+    for (size_t i = 0; i < L->n_kept; i++)
+        free(L->kept[i].block);
     free(L->kept);
     L->kept = NULL;
     L->n_kept = 0;
@@ -498,22 +497,29 @@ static bool keep_record(loader *L, const ds_csv_record *rec)
         if (L->kept == NULL)
             return false;
     }
-    kept_record *k = &L->kept[L->n_kept];
-    k->line = rec->line;
-    k->last_line = rec->last_line;
-    k->problem = rec->problem;
-    k->problem_field = rec->problem_field;
-    k->texts = calloc(rec->n_fields ? rec->n_fields : 1, sizeof *k->texts);
-    k->lens = calloc(rec->n_fields ? rec->n_fields : 1, sizeof *k->lens);
-    L->n_kept++;
-    if (k->texts == NULL || k->lens == NULL)
+    size_t bytes = 0;
+    for (size_t f = 0; f < rec->n_fields; f++)
+        bytes += rec->fields[f].len + 1;
+    size_t n = rec->n_fields;
+    char *block = malloc(n * (sizeof(char *) + sizeof(size_t)) + bytes + 1);
+    if (block == NULL)
         return false;
-    for (size_t f = 0; f < rec->n_fields; f++) {
-        k->texts[f] = copy_text(rec->fields[f].ptr, rec->fields[f].len);
-        if (k->texts[f] == NULL)
-            return false;
+    kept_record *k = &L->kept[L->n_kept++];
+    *k = (kept_record){.line = rec->line,
+                       .last_line = rec->last_line,
+                       .n_fields = n,
+                       .block = block,
+                       .texts = (char **)(void *)block,
+                       .lens = (size_t *)(void *)(block + n * sizeof(char *)),
+                       .problem = rec->problem,
+                       .problem_field = rec->problem_field};
+    char *text = block + n * (sizeof(char *) + sizeof(size_t));
+    for (size_t f = 0; f < n; f++) {
+        memcpy(text, rec->fields[f].ptr, rec->fields[f].len);
+        text[rec->fields[f].len] = '\0';
+        k->texts[f] = text;
         k->lens[f] = rec->fields[f].len;
-        k->n_fields = f + 1;
+        text += rec->fields[f].len + 1;
     }
     return true;
 }
@@ -763,11 +769,21 @@ static bool normalise_codes(column *col)
             col->codes[id] = copy_text(code, strlen(code));
             if (col->codes[id] == NULL)
                 return false;
-        } else {
-            col->invalid_codes += col->uses[id];
         }
     }
     return true;
+}
+
+/* Counts the cells of a code column that hold no valid code, and finds the first one
+ * (after rejected rows are gone). */
+static void count_invalid_codes(const ds_table *t, column *col)
+{
+    col->invalid_codes = 0;
+    for (size_t row = t->n_rows; row-- > 0;)
+        if (col->ids[row] != UINT32_MAX && col->codes[col->ids[row]] == NULL) {
+            col->invalid_codes++;
+            col->first_invalid_row = row;
+        }
 }
 
 /* Turns a text column whose values (nearly) all parse into a numeric one; values that
@@ -966,6 +982,9 @@ static void finish_columns(loader *L, bool *retry_columns)
         free(refs);
         free(drop);
     }
+    for (size_t c = 0; c < t->n_columns; c++)
+        if (t->columns[c].codes != NULL)
+            count_invalid_codes(t, &t->columns[c]);
     /* Drop unnamed columns that never held anything. */
     size_t out = 0;
     for (size_t c = 0; c < t->n_columns; c++) {
@@ -1311,6 +1330,10 @@ void ds_table_column_counts(const ds_table *t, size_t c, ds_column_counts *out)
     const column *col = &t->columns[c];
     memcpy(out->by_status, col->by_status, sizeof out->by_status);
     out->invalid_codes = col->invalid_codes;
+    if (col->invalid_codes > 0) {
+        out->first_invalid_code = ds_text_dict_get(&col->dict, col->ids[col->first_invalid_row]);
+        out->first_invalid_line = t->row_lines[col->first_invalid_row];
+    }
     out->distinct_values = col->ids != NULL ? col->dict.count : 0;
 }
 

@@ -6,11 +6,18 @@
 #include <string.h>
 #include <strings.h>
 
+#include <unistd.h>
+
+#include "diagsante/codes.h"
 #include "diagsante/csv_table.h"
 #include "diagsante/error.h"
+#include "diagsante/referential.h"
 
 #ifndef DS_VERSION
 #define DS_VERSION "dev"
+#endif
+#ifndef DS_DATADIR
+#define DS_DATADIR "/usr/local/share/diagsante"
 #endif
 
 #define EXIT_USAGE 64
@@ -24,6 +31,10 @@ static const char USAGE[] =
     "  check FILE...    load CSV indicator tables and print what was read: separator,\n"
     "                   encoding, header, columns with their type and code kind,\n"
     "                   missing and secret cells, rejected rows with their reasons\n"
+    "  territory CODE...\n"
+    "                   what the referential knows of a territory: name, population,\n"
+    "                   the EPCI, département and région above it, its members, the\n"
+    "                   territories that contain it; former commune codes are mapped\n"
     "\n"
     "Options:\n"
     "  -h, --help       this help (also: diagsante COMMAND --help)\n"
@@ -115,7 +126,9 @@ static void print_report(const ds_table *table, size_t max_listed)
                counts.by_status[DS_CELL_VALUE], counts.by_status[DS_CELL_MISSING],
                counts.by_status[DS_CELL_SECRET], counts.by_status[DS_CELL_NOT_APPLICABLE]);
         if (type == DS_COLUMN_CODE && counts.invalid_codes > 0)
-            printf("  (%zu not codes)", counts.invalid_codes);
+            printf("  (%zu not %s, first '%s' line %zu)", counts.invalid_codes,
+                   counts.invalid_codes == 1 ? "a code" : "codes", counts.first_invalid_code,
+                   counts.first_invalid_line);
         printf("\n");
     }
     if (r->n_rejected > 0) {
@@ -244,6 +257,236 @@ static int command_check(int argc, char **argv)
     return exit_code;
 }
 
+static const char TERRITORY_USAGE[] =
+    "Usage: diagsante territory [OPTIONS] CODE...\n"
+    "\n"
+    "Prints what the referential knows of each CODE: a commune (31555, 2A004, a former\n"
+    "code such as 12076), an EPCI SIREN, a département, a région, a QPV or the id of a\n"
+    "custom territory (CLS, contrat de ville).\n"
+    "\n"
+    "  --referential=DIR    referential tables (default: $DIAGSANTE_REFERENTIEL, else\n"
+    "                       datasets/referentiel, else " DS_DATADIR "/referentiel)\n"
+    "  --qpv=FILE           QPV -> commune pairs (CSV), with --qpv-column and\n"
+    "                       --commune-column (default: code_qp and code_commune)\n"
+    "  --territories=FILE   custom territories (CSV: territory_id, name, kind,\n"
+    "                       member_kind, member_code[, status, start, end])\n"
+    "  -h, --help           this help\n";
+
+/* The referential folder: the option, the environment, the source tree, the install. */
+static const char *referential_dir(const char *option)
+{
+    if (option != NULL)
+        return option;
+    const char *env = getenv("DIAGSANTE_REFERENTIEL");
+    if (env != NULL && *env != '\0')
+        return env;
+    if (access("datasets/referentiel/communes.csv", R_OK) == 0)
+        return "datasets/referentiel";
+    return DS_DATADIR "/referentiel";
+}
+
+/* Prints "  label  code  name" for the parent of (level, code) at parent_level. */
+static void print_parent(const ds_referential *ref, ds_level level, const char *code,
+                         ds_level parent_level)
+{
+    char parent[DS_CODE_MAX];
+    ds_error err;
+    printf("  %-12s ", ds_level_name(parent_level));
+    if (ds_referential_parent(ref, level, code, parent_level, parent, &err) == DS_OK)
+        printf("%-10s %s\n", parent, ds_referential_name(ref, parent_level, parent));
+    else
+        printf("-          (%s)\n", err.message);
+}
+
+/* Prints the count of members at member_level, and their codes when few. */
+static void print_members(const ds_referential *ref, ds_level level, const char *code,
+                          ds_level member_level)
+{
+    ds_code_list members = {0, NULL};
+    ds_error err;
+    if (ds_referential_members(ref, level, code, member_level, &members, &err) != DS_OK)
+        return;
+    printf("  %-12s %zu", member_level == DS_LEVEL_COMMUNE ? "communes" : ds_level_name(member_level),
+           members.count);
+    for (size_t i = 0; i < members.count && members.count <= 12; i++)
+        printf("%s%s", i ? " " : ": ", members.items[i]);
+    printf("\n");
+    ds_code_list_free(&members);
+}
+
+static void print_entity(const ds_referential *ref, ds_level level, const char *code)
+{
+    printf("%s %s  %s\n", ds_level_name(level), code, ds_referential_name(ref, level, code));
+    long long population = ds_referential_population(ref, level, code);
+    if (population >= 0)
+        printf("  %-12s %lld (population municipale)\n", "population", population);
+    switch (level) {
+    case DS_LEVEL_COMMUNE: {
+        print_parent(ref, level, code, DS_LEVEL_EPCI);
+        print_parent(ref, level, code, DS_LEVEL_DEPARTEMENT);
+        print_parent(ref, level, code, DS_LEVEL_REGION);
+        ds_code_list in = {0, NULL};
+        ds_error err;
+        if (ds_referential_containing(ref, code, &in, &err) == DS_OK) {
+            printf("  %-12s", "contained in");
+            for (size_t i = 0; i < in.count; i++)
+                printf(" %s", in.items[i]);
+            printf("\n");
+        }
+        ds_code_list_free(&in);
+        break;
+    }
+    case DS_LEVEL_EPCI:
+        print_parent(ref, level, code, DS_LEVEL_REGION);
+        print_members(ref, level, code, DS_LEVEL_COMMUNE);
+        break;
+    case DS_LEVEL_DEPARTEMENT:
+        print_parent(ref, level, code, DS_LEVEL_REGION);
+        print_members(ref, level, code, DS_LEVEL_EPCI);
+        print_members(ref, level, code, DS_LEVEL_COMMUNE);
+        break;
+    case DS_LEVEL_REGION:
+        print_members(ref, level, code, DS_LEVEL_DEPARTEMENT);
+        print_members(ref, level, code, DS_LEVEL_EPCI);
+        print_members(ref, level, code, DS_LEVEL_COMMUNE);
+        break;
+    case DS_LEVEL_QPV:
+        print_members(ref, level, code, DS_LEVEL_COMMUNE);
+        break;
+    case DS_LEVEL_TERRITORY: {
+        ds_territory_info info;
+        if (ds_referential_territory(ref, code, &info))
+            printf("  %-12s %s%s%s\n", "kind", info.kind, info.status ? ", " : "",
+                   info.status ? info.status : "");
+        print_members(ref, level, code, DS_LEVEL_EPCI);
+        print_members(ref, level, code, DS_LEVEL_QPV);
+        print_members(ref, level, code, DS_LEVEL_COMMUNE);
+        break;
+    }
+    case DS_LEVEL_COUNT:
+        break;
+    }
+}
+
+/* Starts the description of one more entity: a blank line after the previous one. */
+static void begin_entity(bool *printed)
+{
+    if (*printed)
+        printf("\n");
+    *printed = true;
+}
+
+/* Prints every entity CODE can name; false when it names none. *printed tells whether
+ * anything was printed before (for the blank lines between entities). */
+static bool describe(const ds_referential *ref, const char *text, bool *printed)
+{
+    bool found = false;
+    if (ds_referential_name(ref, DS_LEVEL_TERRITORY, text) != NULL) {
+        begin_entity(printed);
+        print_entity(ref, DS_LEVEL_TERRITORY, text);
+        found = true;
+    }
+    static const struct { ds_code_kind kind; ds_level level; } kinds[] = {
+        {DS_CODE_COMMUNE, DS_LEVEL_COMMUNE}, {DS_CODE_EPCI, DS_LEVEL_EPCI},
+        {DS_CODE_DEPARTEMENT, DS_LEVEL_DEPARTEMENT}, {DS_CODE_REGION, DS_LEVEL_REGION},
+        {DS_CODE_QPV2015, DS_LEVEL_QPV}, {DS_CODE_QPV2024, DS_LEVEL_QPV}};
+    unsigned candidates = ds_code_candidates(text);
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
+        char code[DS_CODE_MAX];
+        if (!(candidates & DS_CODE_BIT(kinds[i].kind)) ||
+            ds_code_normalize(kinds[i].kind, text, code, NULL) != DS_OK)
+            continue;
+        if (ds_referential_name(ref, kinds[i].level, code) != NULL) {
+            begin_entity(printed);
+            print_entity(ref, kinds[i].level, code);
+            found = true;
+        } else if (kinds[i].level == DS_LEVEL_COMMUNE) {
+            char current[DS_CODE_MAX];
+            ds_commune_mapping how = ds_referential_map_commune(ref, code, current);
+            if (how == DS_MAP_MERGED || how == DS_MAP_ARRONDISSEMENT) {
+                begin_entity(printed);
+                printf("commune %s  former code, now %s %s\n", code, current,
+                       ds_referential_name(ref, DS_LEVEL_COMMUNE, current));
+                found = true;
+            }
+        }
+    }
+    if (!found && (candidates & DS_CODE_BIT(DS_CODE_IRIS))) {
+        char commune[DS_CODE_MAX];
+        if (ds_code_departement_of(DS_CODE_IRIS, text, commune, NULL) == DS_OK) {
+            snprintf(commune, sizeof commune, "%.5s", text);
+            if (ds_referential_name(ref, DS_LEVEL_COMMUNE, commune) != NULL) {
+                begin_entity(printed);
+                printf("iris %s  in commune %s %s (the referential has no IRIS table)\n", text,
+                       commune, ds_referential_name(ref, DS_LEVEL_COMMUNE, commune));
+                found = true;
+            }
+        }
+    }
+    return found;
+}
+
+static int command_territory(int argc, char **argv)
+{
+    enum { OPT_REFERENTIAL = 256, OPT_QPV, OPT_QPV_COLUMN, OPT_COMMUNE_COLUMN, OPT_TERRITORIES };
+    static const struct option options[] = {
+        {"referential", required_argument, NULL, OPT_REFERENTIAL},
+        {"qpv", required_argument, NULL, OPT_QPV},
+        {"qpv-column", required_argument, NULL, OPT_QPV_COLUMN},
+        {"commune-column", required_argument, NULL, OPT_COMMUNE_COLUMN},
+        {"territories", required_argument, NULL, OPT_TERRITORIES},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *dir = NULL, *qpv = NULL, *territories = NULL;
+    const char *qpv_column = "code_qp", *commune_column = "code_commune";
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+        switch (opt) {
+        case OPT_REFERENTIAL: dir = optarg; break;
+        case OPT_QPV: qpv = optarg; break;
+        case OPT_QPV_COLUMN: qpv_column = optarg; break;
+        case OPT_COMMUNE_COLUMN: commune_column = optarg; break;
+        case OPT_TERRITORIES: territories = optarg; break;
+        case 'h':
+            fputs(TERRITORY_USAGE, stdout);
+            return 0;
+        default:
+            fputs(TERRITORY_USAGE, stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind >= argc)
+        return usage_error("%s", "territory needs at least one CODE");
+    ds_referential *ref = NULL;
+    ds_error err;
+    ds_status status = ds_referential_open(referential_dir(dir), &ref, &err);
+    if (status == DS_OK && qpv != NULL)
+        status = ds_referential_load_qpv(ref, qpv, qpv_column, commune_column, &err);
+    if (status == DS_OK && territories != NULL)
+        status = ds_referential_load_territories(ref, territories, &err);
+    if (status != DS_OK) {
+        fprintf(stderr, "diagsante: %s\n", err.message);
+        ds_referential_free(ref);
+        return ds_status_exit_code(status);
+    }
+    int exit_code = 0;
+    bool printed = false;
+    for (int i = optind; i < argc; i++) {
+        if (!describe(ref, argv[i], &printed)) {
+            fprintf(stderr, "diagsante: '%s' is no territory of the referential (%s)\n", argv[i],
+                    ds_referential_vintage(ref));
+            exit_code = 65;
+        }
+    }
+    ds_referential_free(ref);
+    if (fflush(stdout) != 0) {
+        perror("diagsante: stdout");
+        return 74;
+    }
+    return exit_code;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -262,5 +505,7 @@ int main(int argc, char **argv)
     }
     if (strcmp(command, "check") == 0)
         return command_check(argc - 1, argv + 1);
+    if (strcmp(command, "territory") == 0)
+        return command_territory(argc - 1, argv + 1);
     return usage_error("unknown command '%s'", command);
 }

@@ -621,7 +621,9 @@ static void test_real_qpv_demography(void **state)
     assert_int_equal(ds_table_column_code_kind(t, 0), DS_CODE_QPV2015);
     ds_column_counts c;
     ds_table_column_counts(t, 0, &c);
-    assert_int_equal(c.invalid_codes, 1); /* "Ensemble" */
+    assert_int_equal(c.invalid_codes, 1); /* "Ensemble", on line 2 */
+    assert_string_equal(c.first_invalid_code, "Ensemble");
+    assert_int_equal(c.first_invalid_line, 2);
     long pop = ds_table_column_index(t, "POP_MUN");
     double sum = 0, total = -1;
     for (size_t row = 0; row < ds_table_rows(t); row++) {

@@ -129,6 +129,8 @@ size_t ds_table_row_line(const ds_table *table, size_t row);
 typedef struct ds_column_counts {
     size_t by_status[DS_CELL_STATUS_COUNT]; /* values, missing, secret, not applicable */
     size_t invalid_codes;                    /* code columns: values that are no code */
+    const char *first_invalid_code;          /* the first of them (owned by the table) */
+    size_t first_invalid_line;               /* and its line, 0 when none */
     size_t distinct_values;                  /* text and code columns */
 } ds_column_counts;
 

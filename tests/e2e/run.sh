@@ -50,6 +50,35 @@ expect latin1-counts 0 "$BIN" check "$FIX/latin1.csv" &&
 # One bad file among good ones: the others are still reported, the status says 65.
 expect several-files 65 "$BIN" check "$FIX/latin1.csv" "$FIX/ragged.csv" && has several-files "$TMP/out" "latin1.csv"
 
+# territory: figures recomputed with Python from the npm package's communes.json and
+# epci.json (../shared/data/cog_2026): Toulouse 514819 inhabitants; Occitanie (76) 4446
+# current communes, 6124653 inhabitants; Toulouse Métropole 37 communes, 841524.
+TFIX=tests/fixtures/territory
+expect territory-commune 0 "$BIN" territory 31555 &&
+    has territory-commune-name "$TMP/out" "commune 31555  Toulouse" &&
+    has territory-commune-pop "$TMP/out" "population   514819 (population municipale)" &&
+    has territory-commune-epci "$TMP/out" "epci         243100518  Toulouse Métropole" &&
+    has territory-commune-in "$TMP/out" "contained in departement:31 epci:243100518 region:76"
+expect territory-region 0 "$BIN" territory --referential=datasets/referentiel 76 &&
+    has territory-both-76 "$TMP/out" "departement 76  Seine-Maritime" &&
+    has territory-region-communes "$TMP/out" "communes     4446" &&
+    has territory-region-pop "$TMP/out" "population   6124653 (population municipale)"
+expect territory-epci 0 "$BIN" territory 243100518 && has territory-epci "$TMP/out" "communes     37" &&
+    has territory-epci-pop "$TMP/out" "population   841524"
+expect territory-former 0 "$BIN" territory 12076 &&
+    has territory-former "$TMP/out" "commune 12076  former code, now 12218 Conques-en-Rouergue"
+expect territory-unknown 65 "$BIN" territory 99999 && has territory-unknown "$TMP/err" "'99999' is no territory"
+# QP065003 straddles Tarbes (65440) and Séméac (65417).
+expect territory-qpv 0 "$BIN" territory --qpv=$TFIX/qpv_tarbes.csv QP065003 65417 &&
+    has territory-qpv-communes "$TMP/out" "communes     2: 65417 65440" &&
+    has territory-qpv-in "$TMP/out" "qpv:QP065003"
+expect territory-cls 0 "$BIN" territory --territories=$TFIX/cls.csv CLS-TLS 31555 &&
+    has territory-cls "$TMP/out" "territory CLS-TLS  CLS de Toulouse" &&
+    has territory-cls-status "$TMP/out" "kind         cls, signé" &&
+    has territory-cls-in "$TMP/out" "territory:CLS-TLS"
+expect territory-bad-referential 66 "$BIN" territory --referential="$TMP/none" 31555 &&
+    has territory-bad-referential "$TMP/err" "$TMP/none"
+
 if [ -r "$SHARED/insee/qpv2015/DEMO_2017.csv" ]; then
     # Figures from Python's csv module: 1346 rows; 239 header fields of which 33 named.
     expect real-demo 0 "$BIN" check "$SHARED/insee/qpv2015/DEMO_2017.csv" &&
