@@ -116,20 +116,26 @@ static void check_field_bytes(reader *r, const char *p, size_t n, size_t field_n
 
 /* --- records ------------------------------------------------------------------ */
 
+/* Doubles the room for fields (and their libcsv offsets). */
+static bool grow_fields(reader *r)
+{
+    size_t cap = r->fields_cap ? r->fields_cap * 2 : 64;
+    ds_csv_field *fields = realloc(r->fields, cap * sizeof *fields);
+    if (fields == NULL)
+        return false;
+    r->fields = fields;
+    size_t *offsets = realloc(r->offsets, cap * sizeof *offsets);
+    if (offsets == NULL)
+        return false;
+    r->offsets = offsets;
+    r->fields_cap = cap;
+    return true;
+}
+
 static bool push_field(reader *r, const char *ptr, size_t len)
 {
-    if (r->n_fields == r->fields_cap) {
-        size_t cap = r->fields_cap ? r->fields_cap * 2 : 64;
-        ds_csv_field *fields = realloc(r->fields, cap * sizeof *fields);
-        if (fields == NULL)
-            return false;
-        r->fields = fields;
-        size_t *offsets = realloc(r->offsets, cap * sizeof *offsets);
-        if (offsets == NULL)
-            return false;
-        r->offsets = offsets;
-        r->fields_cap = cap;
-    }
+    if (r->n_fields == r->fields_cap && !grow_fields(r))
+        return false;
     r->fields[r->n_fields].ptr = ptr;
     r->fields[r->n_fields].len = len;
     r->n_fields++;
@@ -242,6 +248,27 @@ static void feed_libcsv(reader *r, const char *p, size_t len, size_t line_number
         fail_nomem(r); /* not strict: libcsv only fails when it cannot grow its buffer */
 }
 
+/* First byte equal to c in p[0..n), or p + n: 8 bytes at a time (a zero byte of
+ * w ^ (c repeated) marks a match), cheaper than memchr on fields of a few bytes. */
+static const char *find_byte(const char *p, size_t n, char c)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    const uint64_t pattern = ones * (unsigned char)c;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        w ^= pattern;
+        uint64_t zero = (w - ones) & ~w & high;
+        if (zero != 0)
+            return p + i + ((size_t)__builtin_ctzll(zero) >> 3);
+    }
+    for (; i < n; i++)
+        if (p[i] == c)
+            return p + i;
+    return p + n;
+}
+
 /* Splits a quote-free line on the separator with libcsv's rules: spaces and tabs
  * around a field are dropped (a tab separator is kept), a line of blanks is no record. */
 static void split_plain_line(reader *r, const char *p, size_t len, size_t line_number)
@@ -258,19 +285,19 @@ static void split_plain_line(reader *r, const char *p, size_t len, size_t line_n
     if (blank)
         return;
     const char *s = p;
-    for (const char *q = p;; q++) {
-        if (q < end && *q != sep)
-            continue;
+    for (;;) {
+        const char *q = find_byte(s, (size_t)(end - s), sep);
         /* Field s..q: drop the spaces (and tabs, unless tab separates) around it. */
         const char *a = s, *b = q;
         while (a < b && (*a == ' ' || (*a == '\t' && tab_is_space)))
             a++;
         while (b > a && (b[-1] == ' ' || (b[-1] == '\t' && tab_is_space)))
             b--;
-        if (!push_field(r, a, (size_t)(b - a))) {
+        if (r->n_fields == r->fields_cap && !grow_fields(r)) {
             fail_nomem(r);
             return;
         }
+        r->fields[r->n_fields++] = (ds_csv_field){.ptr = a, .len = (size_t)(b - a)};
         if (q == end)
             break;
         s = q + 1;
@@ -382,7 +409,11 @@ static bool fill(reader *r)
         r->buf = buf;
         r->cap = cap;
     }
-    size_t n = fread(r->raw, 1, READ_CHUNK, r->file);
+    /* Once the text is known to be UTF-8 it is read in place; otherwise the chunk is
+     * read aside, looked at, and copied or converted. */
+    bool in_place = r->encoding == DS_ENCODING_UTF8 && !r->first_read;
+    unsigned char *in = in_place ? (unsigned char *)r->buf + r->end : r->raw;
+    size_t n = fread(in, 1, READ_CHUNK, r->file);
     if (n < READ_CHUNK) {
         if (ferror(r->file)) {
             r->status = ds_error_set(r->err, DS_EIO, "%s: read error after line %zu: %s",
@@ -392,7 +423,10 @@ static bool fill(reader *r)
         }
         r->eof = true;
     }
-    unsigned char *in = r->raw;
+    if (in_place) {
+        r->end += n;
+        return true;
+    }
     if (r->first_read) {
         r->first_read = false;
         if (n >= 3 && in[0] == 0xEF && in[1] == 0xBB && in[2] == 0xBF) {

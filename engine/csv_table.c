@@ -22,6 +22,7 @@
 
 #define SAMPLE_RECORDS 1000
 #define STATUS_STRAY 7 /* internal: a cell of a numeric column that did not parse */
+#define RECENT_VALUES 4 /* text values remembered per column before the dictionary */
 
 typedef enum store_kind { STORE_NONE = 0, STORE_NUMBER, STORE_TEXT } store_kind;
 
@@ -56,7 +57,7 @@ typedef struct column {
     ds_code_kind code_kind;
     double *numbers;
     uint32_t *ids;
-    uint32_t last_id; /* text columns: the id stored last (sorted files repeat values) */
+    uint32_t recent[RECENT_VALUES]; /* text columns: ids seen last, most recent first */
     uint8_t *status;
     ds_text_dict dict;
     size_t *uses; /* text columns, once loaded: per dict id, how many cells hold it */
@@ -363,6 +364,28 @@ static bool add_stray(column *col, size_t row, const char *p, size_t len)
     return true;
 }
 
+/* The id of p[0..len) when it is one of the few values the column saw last, else
+ * UINT32_MAX. Sorted files repeat the territory and the indicator on consecutive rows,
+ * and sex or age take a handful of values: most text cells end here, not in the
+ * dictionary's hash table. */
+static uint32_t recent_id(const column *col, const char *p, size_t len)
+{
+    for (size_t i = 0; i < RECENT_VALUES; i++) {
+        uint32_t id = col->recent[i];
+        if (id == UINT32_MAX)
+            return UINT32_MAX;
+        if (ds_text_dict_length(&col->dict, id) != len)
+            continue;
+        const char *q = ds_text_dict_get(&col->dict, id);
+        size_t k = 0;
+        while (k < len && q[k] == p[k])
+            k++;
+        if (k == len)
+            return id;
+    }
+    return UINT32_MAX;
+}
+
 /* Stores one cell of the row being appended. */
 static bool put_cell(ds_table *t, column *col, size_t row, const char *p, size_t len)
 {
@@ -401,13 +424,13 @@ static bool put_cell(ds_table *t, column *col, size_t row, const char *p, size_t
                 return false;
         }
     } else {
-        uint32_t id = col->last_id;
-        if (id == UINT32_MAX || ds_text_dict_length(&col->dict, id) != len ||
-            memcmp(ds_text_dict_get(&col->dict, id), p, len) != 0) {
+        uint32_t id = recent_id(col, p, len);
+        if (id == UINT32_MAX) {
             id = ds_text_dict_intern(&col->dict, p, len);
             if (id == UINT32_MAX)
                 return false;
-            col->last_id = id;
+            memmove(col->recent + 1, col->recent, (RECENT_VALUES - 1) * sizeof *col->recent);
+            col->recent[0] = id;
         }
         col->ids[row] = id;
         col->by_status[DS_CELL_VALUE]++;
@@ -602,7 +625,8 @@ static ds_status set_up_columns(loader *L, const kept_record *header)
     for (size_t c = 0; c < header->n_fields; c++) {
         column *col = &t->columns[c];
         ds_text_dict_init(&col->dict);
-        col->last_id = UINT32_MAX;
+        for (size_t i = 0; i < RECENT_VALUES; i++)
+            col->recent[i] = UINT32_MAX;
         col->named = header->lens[c] > 0;
         if (col->named) {
             col->name = copy_text(header->texts[c], header->lens[c]);

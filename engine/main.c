@@ -316,7 +316,8 @@ static void print_members(const ds_referential *ref, ds_level level, const char 
 
 static void print_entity(const ds_referential *ref, ds_level level, const char *code)
 {
-    printf("%s %s  %s\n", ds_level_name(level), code, ds_referential_name(ref, level, code));
+    const char *name = ds_referential_name(ref, level, code);
+    printf("%s %s%s%s\n", ds_level_name(level), code, *name ? "  " : "", name);
     long long population = ds_referential_population(ref, level, code);
     if (population >= 0)
         printf("  %-12s %lld (population municipale)\n", "population", population);

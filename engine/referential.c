@@ -1278,7 +1278,8 @@ static bool push_qpv_of_commune(const ds_referential *ref, size_t c, idx_vec *ve
 }
 
 /* Members of an entity: its communes, or the entities of member_level that have at
- * least one of its communes (territories: their declared EPCI and QPV). */
+ * least one of its communes (territories: their declared EPCI; their QPV are those of
+ * their communes). */
 ds_status ds_referential_members(const ds_referential *ref, ds_level level, const char *code,
                                  ds_level member_level, ds_code_list *out, ds_error *err)
 {
@@ -1321,7 +1322,7 @@ ds_status ds_referential_members(const ds_referential *ref, ds_level level, cons
         return s;
     idx_vec members = {0, 0, NULL};
     bool ok = true;
-    if (level == DS_LEVEL_TERRITORY && member_level != DS_LEVEL_COMMUNE) {
+    if (level == DS_LEVEL_TERRITORY && member_level == DS_LEVEL_EPCI) {
         const territory *t = &ref->territories[i];
         for (size_t k = 0; ok && k < t->n_members; k++)
             if (t->members[k].level == member_level)

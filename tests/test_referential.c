@@ -535,10 +535,14 @@ static void test_mini_territories(void **state)
 
     expect_members(ref, DS_LEVEL_TERRITORY, "CLS-TOULOUSE", DS_LEVEL_COMMUNE, "31069 31555");
     expect_members(ref, DS_LEVEL_TERRITORY, "CLS-TOULOUSE", DS_LEVEL_EPCI, "243100518");
-    expect_members(ref, DS_LEVEL_TERRITORY, "CLS-TOULOUSE", DS_LEVEL_QPV, "");
+    /* A territory's QPV are those of its communes: the CLS declares EPCI 243100518,
+     * whose commune 31555 holds QP031001 and QP031002 (qpv.csv). */
+    expect_members(ref, DS_LEVEL_TERRITORY, "CLS-TOULOUSE", DS_LEVEL_QPV, "QP031001 QP031002");
     expect_members(ref, DS_LEVEL_TERRITORY, "CV-TEST", DS_LEVEL_QPV, "QN03101M QP031003");
     expect_members(ref, DS_LEVEL_TERRITORY, "CV-TEST", DS_LEVEL_COMMUNE, "31001 81001");
     expect_members(ref, DS_LEVEL_TERRITORY, "CLS-TARN", DS_LEVEL_COMMUNE, "81001 81002");
+    /* QP031003 straddles 31001 and 81001 (qpv.csv); 81001 is in CLS-TARN. */
+    expect_members(ref, DS_LEVEL_TERRITORY, "CLS-TARN", DS_LEVEL_QPV, "QP031003");
     expect_parent(ref, DS_LEVEL_TERRITORY, "CLS-TARN", DS_LEVEL_DEPARTEMENT, "81");
     expect_parent_error(ref, DS_LEVEL_TERRITORY, "CV-TEST", DS_LEVEL_DEPARTEMENT, DS_EDATA, "spans");
     expect_containing(ref, "81001",

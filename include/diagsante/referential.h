@@ -114,8 +114,10 @@ ds_status ds_referential_parent(const ds_referential *ref, ds_level level, const
  * commune -> QPV; QPV -> communes; custom territory -> communes, EPCI or QPV).
  * Communes are current communes (never arrondissements). Other than communes, the
  * members are the entities with at least one commune in the entity: an EPCI spanning
- * two régions is listed under both. A custom territory's EPCI and QPV are the ones it
- * declares; its communes are resolved through its EPCI and QPV. DS_EDATA for an
+ * two régions is listed under both. A custom territory's communes are resolved through
+ * the EPCI and QPV it declares; its EPCI are the ones it declares (a CLS of one commune
+ * does not hold that commune's whole EPCI); its QPV are those of its communes (the
+ * declared ones and any other QPV in its communes: what a CLS covers). DS_EDATA for an
  * unknown code, DS_EUSAGE for any other pair of levels. */
 ds_status ds_referential_members(const ds_referential *ref, ds_level level, const char *code,
                                  ds_level member_level, ds_code_list *out, ds_error *err);

@@ -76,6 +76,9 @@ expect territory-cls 0 "$BIN" territory --territories=$TFIX/cls.csv CLS-TLS 3155
     has territory-cls "$TMP/out" "territory CLS-TLS  CLS de Toulouse" &&
     has territory-cls-status "$TMP/out" "kind         cls, signé" &&
     has territory-cls-in "$TMP/out" "territory:CLS-TLS"
+# The CLS declares EPCI 200069300 (CA Tarbes-Lourdes-Pyrénées), which holds Tarbes.
+expect territory-cls-qpv 0 "$BIN" territory --qpv=$TFIX/qpv_tarbes.csv --territories=$TFIX/cls.csv CLS-TARBES &&
+    has territory-cls-qpv "$TMP/out" "qpv          1: QP065003"
 expect territory-bad-referential 66 "$BIN" territory --referential="$TMP/none" 31555 &&
     has territory-bad-referential "$TMP/err" "$TMP/none"
 
