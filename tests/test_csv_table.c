@@ -642,6 +642,44 @@ static void test_real_qpv_demography(void **state)
     ds_table_free(t);
 }
 
+/* Sums a numeric column over the rows where it has a value; counts them in *n. */
+static double column_sum(const ds_table *t, const char *name, size_t *n)
+{
+    long c = ds_table_column_index(t, name);
+    assert_true(c >= 0);
+    double sum = 0, v;
+    *n = 0;
+    for (size_t row = 0; row < ds_table_rows(t); row++)
+        if (ds_table_number(t, row, (size_t)c, &v) == DS_CELL_VALUE) {
+            sum += v;
+            (*n)++;
+        }
+    return sum;
+}
+
+/* INSEE QPV income 2022: every DISP_Q2 cell uses U+202F as thousands separator. Python
+ * csv module (see test_real_qpv_demography), float() after removing U+202F and turning
+ * ',' into '.': 1352 rows, all QP codes; TP60 5 empty, 1347 values summing to
+ * 59949.000000000095; DISP_Q2 sums to 18,773,870; C has 33 empty cells and sums to
+ * 4,877,944; C_C2SP sums to 243,974. */
+static void test_real_qpv_income(void **state)
+{
+    (void)state;
+    require_shared("insee/qpv2015/REVN_2022.csv");
+    ds_table *t = load_ok(SHARED_DATA "insee/qpv2015/REVN_2022.csv", NULL);
+    assert_int_equal(ds_table_rows(t), 1352);
+    assert_int_equal(ds_table_column_code_kind(t, 0), DS_CODE_QPV2015);
+    size_t n;
+    assert_close(column_sum(t, "TP60", &n), 59949.000000000095, 1e-13);
+    assert_int_equal(n, 1347);
+    assert_true(column_sum(t, "DISP_Q2", &n) == 18773870.0);
+    assert_int_equal(n, 1352);
+    assert_true(column_sum(t, "C", &n) == 4877944.0);
+    assert_int_equal(n, 1352 - 33);
+    assert_true(column_sum(t, "C_C2SP", &n) == 243974.0);
+    ds_table_free(t);
+}
+
 /* Filosofi 2019 by commune: masked (empty) values for small communes. Python csv:
  * 31361 rows, Q119 empty 26025 times, NBPERS19 sums to 67,272,982. */
 static void test_real_filosofi_communes(void **state)
@@ -688,6 +726,7 @@ int main(void)
         cmocka_unit_test(test_late_identifiers),
         cmocka_unit_test(test_fast_path_matches_libcsv),
         cmocka_unit_test(test_real_qpv_demography),
+        cmocka_unit_test(test_real_qpv_income),
         cmocka_unit_test(test_real_filosofi_communes),
     };
     return cmocka_run_group_tests_name("csv_table", tests, make_dir, remove_dir);
