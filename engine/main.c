@@ -1,6 +1,7 @@
 /* diagsante — the command-line tool. Parses arguments, calls the library, prints.
  * Exit codes follow sysexits(3): 64 usage, 65 data error, 66 missing input, 74 I/O. */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "diagsante/codes.h"
 #include "diagsante/csv_table.h"
 #include "diagsante/error.h"
+#include "diagsante/output.h"
 #include "diagsante/referential.h"
 
 #ifndef DS_VERSION
@@ -35,6 +37,9 @@ static const char USAGE[] =
     "                   what the referential knows of a territory: name, population,\n"
     "                   the EPCI, département and région above it, its members, the\n"
     "                   territories that contain it; former commune codes are mapped\n"
+    "  remap FILE       puts counts by commune of an older geography onto today's\n"
+    "                   communes (merged communes summed), listing the codes it\n"
+    "                   cannot map\n"
     "\n"
     "Options:\n"
     "  -h, --help       this help (also: diagsante COMMAND --help)\n"
@@ -488,6 +493,241 @@ static int command_territory(int argc, char **argv)
     return exit_code;
 }
 
+static const char REMAP_USAGE[] =
+    "Usage: diagsante remap --columns=A,B,... [OPTIONS] FILE\n"
+    "\n"
+    "Reads a CSV of counts by commune coded in any vintage of the official geography\n"
+    "(a 2018 file: 4,485 Occitanie communes) and writes them on today's communes (4,446\n"
+    "in 2026): a former commune's counts go to the commune nouvelle it joined, an\n"
+    "arrondissement's to its city. Only counts can be added up: name the count columns.\n"
+    "A sum that includes a missing or secret cell is written NA, never as a partial\n"
+    "total. Codes that cannot be mapped are listed on stderr, never dropped silently.\n"
+    "\n"
+    "  --columns=A,B,...    the count columns to add up (required)\n"
+    "  --code-column=NAME   the commune code column (default: the first code column)\n"
+    "  --out=FILE           output CSV, written atomically (default: stdout)\n"
+    "  --referential=DIR    as for 'diagsante territory'\n"
+    "  --on-error=POLICY    stop (default) or skip, as for 'diagsante check'\n"
+    "  -h, --help           this help\n";
+
+/* Splits a comma-separated list of column names into table column indices. */
+static bool parse_columns(const ds_table *table, const char *list, size_t **indices, size_t *n)
+{
+    *n = 0;
+    *indices = malloc((strlen(list) + 1) * sizeof **indices);
+    if (*indices == NULL)
+        return false;
+    const char *p = list;
+    while (*p != '\0') {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char name[256];
+        snprintf(name, sizeof name, "%.*s", (int)(len < 255 ? len : 255), p);
+        long c = ds_table_column_index(table, name);
+        if (c < 0) {
+            fprintf(stderr, "diagsante: %s: no column '%s'\n", ds_table_report(table)->path, name);
+            return false;
+        }
+        if (ds_table_column_type(table, (size_t)c) != DS_COLUMN_NUMBER) {
+            fprintf(stderr, "diagsante: %s: column '%s' is not numeric: only counts are added up\n",
+                    ds_table_report(table)->path, name);
+            return false;
+        }
+        (*indices)[(*n)++] = (size_t)c;
+        for (size_t row = 0; row < ds_table_rows(table); row++) {
+            double v;
+            if (ds_table_number(table, row, (size_t)c, &v) == DS_CELL_VALUE && v != floor(v)) {
+                fprintf(stderr,
+                        "diagsante: warning: column '%s' holds non-integer values (%g on line "
+                        "%zu): adding up rates or averages gives meaningless totals\n",
+                        name, v, ds_table_row_line(table, row));
+                break;
+            }
+        }
+        p += len + (comma != NULL);
+    }
+    return *n > 0;
+}
+
+/* Writes the remapped counts as CSV: code, name, then the count columns. */
+static void write_remapped(FILE *f, const ds_referential *ref, const ds_table *table,
+                           const size_t *columns, size_t n_columns, const ds_remap_result *result)
+{
+    fputs("code,name", f);
+    for (size_t k = 0; k < n_columns; k++) {
+        fputc(',', f);
+        ds_output_csv_field(f, ds_table_column_name(table, columns[k]), ',');
+    }
+    fputc('\n', f);
+    for (size_t i = 0; i < result->n_communes; i++) {
+        fprintf(f, "%s,", result->communes[i]);
+        ds_output_csv_field(f, ds_referential_name(ref, DS_LEVEL_COMMUNE, result->communes[i]), ',');
+        for (size_t k = 0; k < n_columns; k++) {
+            if (result->status[i * n_columns + k] != 0)
+                fputs(",NA", f);
+            else
+                fprintf(f, ",%.17g", result->sums[i * n_columns + k]);
+        }
+        fputc('\n', f);
+    }
+}
+
+static int command_remap(int argc, char **argv)
+{
+    enum { OPT_COLUMNS = 256, OPT_CODE_COLUMN, OPT_OUT, OPT_REFERENTIAL, OPT_ON_ERROR };
+    static const struct option options[] = {
+        {"columns", required_argument, NULL, OPT_COLUMNS},
+        {"code-column", required_argument, NULL, OPT_CODE_COLUMN},
+        {"out", required_argument, NULL, OPT_OUT},
+        {"referential", required_argument, NULL, OPT_REFERENTIAL},
+        {"on-error", required_argument, NULL, OPT_ON_ERROR},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *column_list = NULL, *code_column = NULL, *out_path = NULL, *dir = NULL;
+    ds_csv_options csv;
+    ds_csv_options_init(&csv);
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+        switch (opt) {
+        case OPT_COLUMNS: column_list = optarg; break;
+        case OPT_CODE_COLUMN: code_column = optarg; break;
+        case OPT_OUT: out_path = optarg; break;
+        case OPT_REFERENTIAL: dir = optarg; break;
+        case OPT_ON_ERROR:
+            if (strcmp(optarg, "stop") == 0)
+                csv.on_error = DS_ON_ERROR_STOP;
+            else if (strcmp(optarg, "skip") == 0)
+                csv.on_error = DS_ON_ERROR_SKIP;
+            else
+                return usage_error("--on-error is stop or skip, not '%s'", optarg);
+            break;
+        case 'h':
+            fputs(REMAP_USAGE, stdout);
+            return 0;
+        default:
+            fputs(REMAP_USAGE, stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind + 1 != argc)
+        return usage_error("%s", "remap needs one FILE");
+    if (column_list == NULL)
+        return usage_error("%s", "remap needs --columns: the count columns to add up");
+
+    ds_error err;
+    ds_referential *ref = NULL;
+    ds_table *table = NULL;
+    size_t *columns = NULL, n_columns = 0;
+    const char **codes = NULL;
+    char *code_texts = NULL;
+    double *counts = NULL;
+    unsigned char *status = NULL;
+    ds_remap_result result;
+    memset(&result, 0, sizeof result);
+    int exit_code = 0;
+    ds_status st = ds_table_load(argv[optind], &csv, &table, &err);
+    if (st == DS_OK)
+        st = ds_referential_open(referential_dir(dir), &ref, &err);
+    if (st != DS_OK) {
+        fprintf(stderr, "diagsante: %s\n", err.message);
+        exit_code = ds_status_exit_code(st);
+        goto done;
+    }
+    long code = code_column ? ds_table_column_index(table, code_column)
+                            : ds_table_report(table)->territory_column;
+    if (code < 0) {
+        fprintf(stderr, "diagsante: %s: %s\n", argv[optind],
+                code_column ? "no such code column" : "no code column found (use --code-column)");
+        exit_code = EXIT_USAGE;
+        goto done;
+    }
+    if (!parse_columns(table, column_list, &columns, &n_columns)) {
+        exit_code = EXIT_USAGE;
+        goto done;
+    }
+    size_t rows = ds_table_rows(table);
+    size_t cells = rows * n_columns + 1; /* + 1: never malloc(0) */
+    codes = malloc((rows + 1) * sizeof *codes);
+    counts = malloc(cells * sizeof *counts);
+    status = malloc(cells);
+    if (codes == NULL || counts == NULL || status == NULL) {
+        fprintf(stderr, "diagsante: out of memory\n");
+        exit_code = 71;
+        goto done;
+    }
+    /* A code column typed numeric (too few valid codes to be recognised as one) holds
+     * no leading zeros, or it would be text: its integers are the codes. */
+    bool numeric_codes = ds_table_column_type(table, (size_t)code) == DS_COLUMN_NUMBER;
+    code_texts = numeric_codes ? calloc(rows + 1, DS_CODE_MAX) : NULL;
+    if (numeric_codes && code_texts == NULL) {
+        fprintf(stderr, "diagsante: out of memory\n");
+        exit_code = 71;
+        goto done;
+    }
+    for (size_t r = 0; r < rows; r++) {
+        const char *text = ds_table_text(table, r, (size_t)code);
+        double v;
+        if (numeric_codes && ds_table_number(table, r, (size_t)code, &v) == DS_CELL_VALUE &&
+            v >= 0 && v < 1e9 && v == (double)(long)v) {
+            snprintf(code_texts + r * DS_CODE_MAX, DS_CODE_MAX, "%ld", (long)v);
+            text = code_texts + r * DS_CODE_MAX;
+        }
+        codes[r] = text != NULL ? text : "";
+        for (size_t k = 0; k < n_columns; k++) {
+            double v = 0;
+            status[r * n_columns + k] =
+                ds_table_number(table, r, columns[k], &v) == DS_CELL_VALUE ? 0 : 1;
+            counts[r * n_columns + k] = v;
+        }
+    }
+    st = ds_referential_remap_counts(ref, rows, codes, n_columns, counts, status, &result, &err);
+    if (st != DS_OK) {
+        fprintf(stderr, "diagsante: %s\n", err.message);
+        exit_code = ds_status_exit_code(st);
+        goto done;
+    }
+    ds_output *output = NULL;
+    FILE *f = stdout;
+    if (out_path != NULL) {
+        if ((st = ds_output_open(out_path, &output, &err)) != DS_OK) {
+            fprintf(stderr, "diagsante: %s\n", err.message);
+            exit_code = ds_status_exit_code(st);
+            goto done;
+        }
+        f = ds_output_stream(output);
+    }
+    write_remapped(f, ref, table, columns, n_columns, &result);
+    if (output != NULL && (st = ds_output_commit(output, &err)) != DS_OK) {
+        fprintf(stderr, "diagsante: %s\n", err.message);
+        exit_code = ds_status_exit_code(st);
+        goto done;
+    }
+    fprintf(stderr,
+            "remap: %zu rows -> %zu communes of %s: %zu current codes, %zu former codes, "
+            "%zu arrondissements, %zu not mapped\n",
+            rows, result.n_communes, ds_referential_vintage(ref), result.rows_current,
+            result.rows_merged, result.rows_arrondissement, result.n_unmapped);
+    for (size_t i = 0; i < result.n_unmapped; i++) {
+        size_t r = result.unmapped_rows[i];
+        fprintf(stderr, "  not mapped: line %zu, code '%s'\n", ds_table_row_line(table, r), codes[r]);
+    }
+done:
+    ds_remap_result_free(&result);
+    free(codes);
+    free(code_texts);
+    free(counts);
+    free(status);
+    free(columns);
+    ds_table_free(table);
+    ds_referential_free(ref);
+    if (exit_code == 0 && fflush(stdout) != 0) {
+        perror("diagsante: stdout");
+        return 74;
+    }
+    return exit_code;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -508,5 +748,7 @@ int main(int argc, char **argv)
         return command_check(argc - 1, argv + 1);
     if (strcmp(command, "territory") == 0)
         return command_territory(argc - 1, argv + 1);
+    if (strcmp(command, "remap") == 0)
+        return command_remap(argc - 1, argv + 1);
     return usage_error("unknown command '%s'", command);
 }

@@ -6,8 +6,8 @@ passed=0; failed=0; skipped=0
 for t in "$BUILD"/tests/test_*; do
     [ -x "$t" ] || continue
     out=$("$t" 2>&1); status=$?
-    printf '%s\n' "$out" | grep -E '^\[ *(RUN|FAILED|ERROR|SKIPPED|PASSED) *\]|Running|error|ERROR|runtime error|Sanitizer' \
-        | grep -v '^\[ RUN' | sed "s|^|$(basename "$t"): |"
+    printf '%s\n' "$out" | grep -E '^\[ *(FAILED|ERROR|SKIPPED|PASSED|LINE) *\]|runtime error|Sanitizer|skipped:' \
+        | sed "s|^|$(basename "$t"): |"
     # A binary may run several cmocka groups: add up every group's summary line.
     p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | awk '{s+=$1} END {print s+0}')
     f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | awk '{s+=$1} END {print s+0}')

@@ -82,6 +82,28 @@ expect territory-cls-qpv 0 "$BIN" territory --qpv=$TFIX/qpv_tarbes.csv --territo
 expect territory-bad-referential 66 "$BIN" territory --referential="$TMP/none" 31555 &&
     has territory-bad-referential "$TMP/err" "$TMP/none"
 
+# remap: in COG 2026 (communes.json), 32067 and 32413 are delegated communes of 32365
+# Cap d'Astarac, 12076 of 12218 Conques-en-Rouergue; 75101 is an arrondissement of Paris
+# 75056; 99999 is no commune. By hand: 32365 gets 12 + 30 = 42 births, and its deaths
+# are NA because 32413's are secret.
+REMAP_IN=tests/fixtures/csv/communes_2018.csv
+expect remap 0 "$BIN" remap --code-column=CODGEO --columns=NAISSANCES,DECES --out="$TMP/remap.csv" "$REMAP_IN" &&
+    has remap-report "$TMP/err" "6 rows -> 4 communes of COG 2026" &&
+    has remap-report-kinds "$TMP/err" "1 current codes, 3 former codes, 1 arrondissements, 1 not mapped" &&
+    has remap-unmapped "$TMP/err" "not mapped: line 7, code '99999'" &&
+    has remap-merged "$TMP/remap.csv" "32365,Cap d'Astarac,42,NA" &&
+    has remap-delegated "$TMP/remap.csv" "12218,Conques-en-Rouergue,8,11" &&
+    has remap-arrondissement "$TMP/remap.csv" "75056,Paris,150,120" &&
+    has remap-header "$TMP/remap.csv" "code,name,NAISSANCES,DECES"
+if [ -n "$(ls "$TMP" | grep '\.tmp\.')" ]; then echo "FAIL remap-no-temp: temporary file left"; failed=1; else echo "ok remap-no-temp"; fi
+expect remap-rate-warning 0 "$BIN" remap --code-column=CODGEO --columns=TAUX "$REMAP_IN" &&
+    has remap-rate-warning "$TMP/err" "column 'TAUX' holds non-integer values (1.5 on line 2)"
+expect remap-text-column 64 "$BIN" remap --code-column=CODGEO --columns=LIBGEO "$REMAP_IN" &&
+    has remap-text-column "$TMP/err" "column 'LIBGEO' is not numeric"
+expect remap-no-columns 64 "$BIN" remap "$REMAP_IN" && has remap-no-columns "$TMP/err" "remap needs --columns"
+expect remap-bad-out 74 "$BIN" remap --code-column=CODGEO --columns=DECES --out="$TMP/no/such/dir/x.csv" "$REMAP_IN" &&
+    has remap-bad-out "$TMP/err" "cannot create a file there"
+
 if [ -r "$SHARED/insee/qpv2015/DEMO_2017.csv" ]; then
     # Figures from Python's csv module: 1346 rows; 239 header fields of which 33 named.
     expect real-demo 0 "$BIN" check "$SHARED/insee/qpv2015/DEMO_2017.csv" &&

@@ -1,0 +1,100 @@
+/* diagsante — output files written atomically (see include/diagsante/output.h). */
+#include "diagsante/output.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct ds_output {
+    FILE *stream;
+    char *path;      /* destination */
+    char *temporary; /* path.tmp.XXXXXX, same folder: rename(2) stays atomic */
+};
+
+static void free_output(ds_output *output)
+{
+    free(output->path);
+    free(output->temporary);
+    free(output);
+}
+
+ds_status ds_output_open(const char *path, ds_output **out, ds_error *err)
+{
+    *out = NULL;
+    ds_output *output = calloc(1, sizeof *output);
+    size_t len = strlen(path);
+    if (output == NULL || (output->path = malloc(len + 1)) == NULL ||
+        (output->temporary = malloc(len + sizeof ".tmp.XXXXXX")) == NULL) {
+        if (output != NULL)
+            free_output(output);
+        return ds_error_set(err, DS_ENOMEM, "%s: out of memory", path);
+    }
+    memcpy(output->path, path, len + 1);
+    memcpy(output->temporary, path, len);
+    memcpy(output->temporary + len, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
+    int fd = mkstemp(output->temporary);
+    if (fd < 0) {
+        ds_status status = ds_error_set(err, DS_EIO, "%s: cannot create a file there: %s",
+                                        path, strerror(errno));
+        free_output(output);
+        return status;
+    }
+    output->stream = fdopen(fd, "w");
+    if (output->stream == NULL) {
+        ds_status status = ds_error_set(err, DS_EIO, "%s: %s", path, strerror(errno));
+        close(fd);
+        unlink(output->temporary);
+        free_output(output);
+        return status;
+    }
+    *out = output;
+    return DS_OK;
+}
+
+FILE *ds_output_stream(ds_output *output)
+{
+    return output->stream;
+}
+
+ds_status ds_output_commit(ds_output *output, ds_error *err)
+{
+    int failed = ferror(output->stream) != 0 || fflush(output->stream) != 0 ||
+                 fsync(fileno(output->stream)) != 0;
+    int saved = errno;
+    if (fclose(output->stream) != 0 && !failed) {
+        failed = 1;
+        saved = errno;
+    }
+    if (!failed && rename(output->temporary, output->path) != 0) {
+        failed = 1;
+        saved = errno;
+    }
+    ds_status status = DS_OK;
+    if (failed) {
+        unlink(output->temporary);
+        status = ds_error_set(err, DS_EIO, "%s: cannot write: %s", output->path,
+                              saved ? strerror(saved) : "write error");
+    }
+    free_output(output);
+    return status;
+}
+
+void ds_output_abort(ds_output *output)
+{
+    if (output == NULL)
+        return;
+    fclose(output->stream);
+    unlink(output->temporary);
+    free_output(output);
+}
+
+int ds_output_csv_field(FILE *stream, const char *text, char separator)
+{
+    size_t len = strlen(text);
+    for (size_t i = 0; i < len; i++)
+        if (text[i] == separator || text[i] == '"' || text[i] == '\n' || text[i] == '\r')
+            return csv_fwrite(stream, text, len);
+    return fputs(text, stream) < 0 ? EOF : 0;
+}

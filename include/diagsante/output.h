@@ -1,0 +1,35 @@
+/* diagsante — output files written atomically.
+ *
+ * ds_output_open creates a temporary file next to the destination; the caller writes
+ * to its FILE; ds_output_commit flushes it to disk and renames it over the destination
+ * in one step, so that a reader (or a run killed at any moment) sees either the
+ * previous file or the complete new one, never a partial file. ds_output_abort (or a
+ * failed commit) removes the temporary file and leaves the destination untouched. */
+#ifndef DIAGSANTE_OUTPUT_H
+#define DIAGSANTE_OUTPUT_H
+
+#include <stdio.h>
+
+#include "diagsante/error.h"
+
+typedef struct ds_output ds_output;
+
+/* Opens a temporary file in path's folder. DS_EIO (with the reason) when it cannot. */
+ds_status ds_output_open(const char *path, ds_output **out, ds_error *err);
+
+/* The stream to write to (owned by the output). */
+FILE *ds_output_stream(ds_output *output);
+
+/* Flushes, syncs, closes and renames onto the destination, then frees output (also on
+ * failure, after removing the temporary file). DS_EIO names the path and the reason,
+ * including a write error that happened earlier on the stream. */
+ds_status ds_output_commit(ds_output *output, ds_error *err);
+
+/* Writes one CSV field: as is, or quoted by libcsv when it holds the separator, a
+ * quote or a line break. Returns 0, or EOF on a write error (also kept by ferror). */
+int ds_output_csv_field(FILE *stream, const char *text, char separator);
+
+/* Closes and removes the temporary file, frees output. Accepts NULL. */
+void ds_output_abort(ds_output *output);
+
+#endif

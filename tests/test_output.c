@@ -1,0 +1,114 @@
+/* Tests of atomic output files (engine/output.c). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "diagsante/output.h"
+#include "helpers.h"
+
+static char dir[64];
+
+static int make_dir(void **state)
+{
+    (void)state;
+    strcpy(dir, "/tmp/ds_out_XXXXXX");
+    return mkdtemp(dir) == NULL ? -1 : 0;
+}
+
+static int remove_dir(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd);
+}
+
+static size_t files_in_dir(void)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    size_t n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+static void read_file(const char *path, char *buf, size_t size)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    size_t n = fread(buf, 1, size - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+}
+
+static void test_commit_replaces_and_abort_keeps(void **state)
+{
+    (void)state;
+    char path[128], text[256];
+    snprintf(path, sizeof path, "%s/table.csv", dir);
+    ds_output *out;
+    ds_error err;
+    assert_int_equal(ds_output_open(path, &out, &err), DS_OK);
+    fputs("a,b\n1,2\n", ds_output_stream(out));
+    assert_int_equal(access(path, F_OK), -1); /* nothing at the destination before commit */
+    assert_int_equal(ds_output_commit(out, &err), DS_OK);
+    read_file(path, text, sizeof text);
+    assert_string_equal(text, "a,b\n1,2\n");
+    /* A second run that fails: the first file stays whole, no temporary remains. */
+    assert_int_equal(ds_output_open(path, &out, &err), DS_OK);
+    fputs("partial", ds_output_stream(out));
+    ds_output_abort(out);
+    read_file(path, text, sizeof text);
+    assert_string_equal(text, "a,b\n1,2\n");
+    assert_int_equal(files_in_dir(), 1);
+}
+
+static void test_open_in_missing_folder(void **state)
+{
+    (void)state;
+    ds_output *out = (ds_output *)1;
+    ds_error err;
+    assert_int_equal(ds_output_open("/nonexistent/dir/x.csv", &out, &err), DS_EIO);
+    assert_null(out);
+    assert_non_null(strstr(err.message, "/nonexistent/dir/x.csv"));
+}
+
+static void test_csv_field_quoting(void **state)
+{
+    (void)state;
+    char path[128], text[256];
+    snprintf(path, sizeof path, "%s/fields.csv", dir);
+    ds_output *out;
+    ds_error err;
+    assert_int_equal(ds_output_open(path, &out, &err), DS_OK);
+    FILE *f = ds_output_stream(out);
+    const char *fields[] = {"Toulouse", "Cap d'Astarac", "Pamiers, centre", "le \"vieux\"", "a\nb"};
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(ds_output_csv_field(f, fields[i], ','), 0);
+        fputc(i < 4 ? ',' : '\n', f);
+    }
+    assert_int_equal(ds_output_commit(out, &err), DS_OK);
+    read_file(path, text, sizeof text);
+    /* RFC 4180: quoted only when needed, inner quotes doubled. */
+    assert_string_equal(text, "Toulouse,Cap d'Astarac,\"Pamiers, centre\",\"le \"\"vieux\"\"\",\"a\nb\"\n");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_commit_replaces_and_abort_keeps),
+        cmocka_unit_test(test_open_in_missing_folder),
+        cmocka_unit_test(test_csv_field_quoting),
+    };
+    return cmocka_run_group_tests_name("output", tests, make_dir, remove_dir);
+}
