@@ -12,22 +12,25 @@
 /* Markers, compared byte for byte against the trimmed cell (UTF-8). */
 typedef struct marker {
     const char *text;
+    size_t len;
     ds_cell_status status;
 } marker;
 
+#define MARKER(text, status) {text, sizeof text - 1, status}
+
 static const marker MARKERS[] = {
-    {"NA", DS_CELL_MISSING},          {"na", DS_CELL_MISSING},
-    {"N/A", DS_CELL_MISSING},         {"n/a", DS_CELL_MISSING},
-    {"n.d.", DS_CELL_MISSING},        {"N.D.", DS_CELL_MISSING},
-    {"nd", DS_CELL_MISSING},          {"ND", DS_CELL_MISSING},
-    {"-", DS_CELL_MISSING},
-    {"N/A - r\xc3\xa9sultat non disponible", DS_CELL_MISSING},
-    {"s", DS_CELL_SECRET},            {"c", DS_CELL_SECRET},
-    {"ns", DS_CELL_SECRET},           {"NS", DS_CELL_SECRET},
-    {"secret", DS_CELL_SECRET},       {"Secret", DS_CELL_SECRET},
-    {"SECRET", DS_CELL_SECRET},
-    {"N/A - secret statistique", DS_CELL_SECRET},
-    {"N/A - division par 0", DS_CELL_NOT_APPLICABLE},
+    MARKER("NA", DS_CELL_MISSING),         MARKER("na", DS_CELL_MISSING),
+    MARKER("N/A", DS_CELL_MISSING),        MARKER("n/a", DS_CELL_MISSING),
+    MARKER("n.d.", DS_CELL_MISSING),       MARKER("N.D.", DS_CELL_MISSING),
+    MARKER("nd", DS_CELL_MISSING),         MARKER("ND", DS_CELL_MISSING),
+    MARKER("-", DS_CELL_MISSING),
+    MARKER("N/A - r\xc3\xa9sultat non disponible", DS_CELL_MISSING),
+    MARKER("s", DS_CELL_SECRET),           MARKER("c", DS_CELL_SECRET),
+    MARKER("ns", DS_CELL_SECRET),          MARKER("NS", DS_CELL_SECRET),
+    MARKER("secret", DS_CELL_SECRET),      MARKER("Secret", DS_CELL_SECRET),
+    MARKER("SECRET", DS_CELL_SECRET),
+    MARKER("N/A - secret statistique", DS_CELL_SECRET),
+    MARKER("N/A - division par 0", DS_CELL_NOT_APPLICABLE),
 };
 
 ds_cell_status ds_cell_marker(const char *text, size_t len)
@@ -41,11 +44,11 @@ ds_cell_status ds_cell_marker(const char *text, size_t len)
     default:
         return DS_CELL_VALUE;
     }
-    for (size_t i = 0; i < sizeof MARKERS / sizeof MARKERS[0]; i++) {
-        size_t mlen = strlen(MARKERS[i].text);
-        if (mlen == len && memcmp(MARKERS[i].text, text, len) == 0)
+    if (len > 1 && text[0] == '-' && text[1] >= '0' && text[1] <= '9')
+        return DS_CELL_VALUE; /* a negative number */
+    for (size_t i = 0; i < sizeof MARKERS / sizeof MARKERS[0]; i++)
+        if (MARKERS[i].len == len && memcmp(MARKERS[i].text, text, len) == 0)
             return MARKERS[i].status;
-    }
     return DS_CELL_VALUE;
 }
 

@@ -26,6 +26,7 @@ typedef struct reader {
     unsigned char *raw;
     char *buf;
     size_t cap, start, end;
+    size_t plain_end; /* buf[start, plain_end) holds no quote, NUL, non-ASCII byte or lone CR */
     bool eof, first_read;
     ds_encoding encoding; /* AUTO until decided */
     bool bom;
@@ -90,6 +91,27 @@ static size_t utf8_sequence_length(const unsigned char *p, size_t n)
         return 4;
     }
     return 0;
+}
+
+/* True when p[0..n) is valid UTF-8 without NUL bytes (ASCII runs 8 bytes at a time). */
+static bool valid_utf8(const char *p, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    for (size_t i = 0; i < n;) {
+        uint64_t w;
+        if (i + 8 <= n && (memcpy(&w, u + i, 8), (w & 0x8080808080808080ull) == 0 &&
+                           ((w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull) == 0)) {
+            i += 8;
+            continue;
+        }
+        if (u[i] == 0)
+            return false;
+        size_t len = utf8_sequence_length(u + i, n - i);
+        if (len == 0)
+            return false;
+        i += len;
+    }
+    return true;
 }
 
 /* Checks one field's bytes and records the first problem of the record. */
@@ -271,7 +293,8 @@ static const char *find_byte(const char *p, size_t n, char c)
 
 /* Splits a quote-free line on the separator with libcsv's rules: spaces and tabs
  * around a field are dropped (a tab separator is kept), a line of blanks is no record. */
-static void split_plain_line(reader *r, const char *p, size_t len, size_t line_number)
+static void split_plain_line(reader *r, const char *p, size_t len, size_t line_number,
+                             bool ascii)
 {
     const char *end = p + len;
     const char sep = r->separator;
@@ -302,15 +325,17 @@ static void split_plain_line(reader *r, const char *p, size_t len, size_t line_n
             break;
         s = q + 1;
     }
-    if (!all_plain_ascii(p, len))
-        for (size_t i = 0; i < r->n_fields; i++)
+    /* Check the whole line at once; look for the field only when something is wrong. */
+    if (!ascii && !all_plain_ascii(p, len) && !valid_utf8(p, len))
+        for (size_t i = 0; i < r->n_fields && r->problem == DS_RECORD_OK; i++)
             check_field_bytes(r, r->fields[i].ptr, r->fields[i].len, i + 1);
     r->current_line = line_number;
     emit_record(r, line_number, line_number);
 }
 
-/* One physical line: p[0..len) includes its '\n' when it has one. */
-static void process_line(reader *r, const char *p, size_t len)
+/* One physical line: p[0..len) includes its '\n' when it has one. plain: the line is
+ * known to hold no quote, NUL, non-ASCII byte or lone CR (see plain_until). */
+static void process_line(reader *r, const char *p, size_t len, bool plain)
 {
     size_t line_number = r->line++;
     if (r->libcsv_only || parser_in_record(r)) {
@@ -322,10 +347,10 @@ static void process_line(reader *r, const char *p, size_t len)
         body--;
     if (body > 0 && p[body - 1] == '\r')
         body--;
-    if (memchr(p, '"', body) != NULL || memchr(p, '\r', body) != NULL)
+    if (!plain && (memchr(p, '"', body) != NULL || memchr(p, '\r', body) != NULL))
         feed_libcsv(r, p, len, line_number);
     else
-        split_plain_line(r, p, body, line_number);
+        split_plain_line(r, p, body, line_number, plain);
 }
 
 /* --- input ---------------------------------------------------------------------- */
@@ -337,6 +362,11 @@ static ds_encoding guess_encoding(const unsigned char *p, size_t n)
 {
     size_t valid = 0, invalid = 0;
     for (size_t i = 0; i < n;) {
+        uint64_t w;
+        if (i + 8 <= n && (memcpy(&w, p + i, 8), (w & 0x8080808080808080ull) == 0)) {
+            i += 8; /* eight ASCII bytes */
+            continue;
+        }
         if (p[i] < 0x80) {
             i++;
             continue;
@@ -391,12 +421,48 @@ static size_t convert_chunk(reader *r, const unsigned char *in, size_t n, char *
     return (size_t)(dst - out);
 }
 
+/* The first position at or after from where buf holds a byte that a quote-free ASCII
+ * line cannot: '"', NUL, a byte >= 0x80, or a CR not followed by LF (a CR ending the
+ * data is unknown yet). Lines before it need no per-line check. 8 bytes at a time. */
+static size_t plain_until(const reader *r, size_t from)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    const uint64_t quotes = ones * '"', crs = ones * '\r';
+    const char *b = r->buf;
+    size_t i = from, end = r->end;
+    for (;;) {
+        for (; i + 8 <= end; i += 8) {
+            uint64_t w, q, c;
+            memcpy(&w, b + i, 8);
+            q = w ^ quotes;
+            c = w ^ crs;
+            uint64_t special = (w & high) | ((w - ones) & ~w & high) | ((q - ones) & ~q & high) |
+                               ((c - ones) & ~c & high);
+            if (special != 0)
+                break;
+        }
+        for (; i < end; i++) {
+            unsigned char ch = (unsigned char)b[i];
+            if (ch == '\r' && i + 1 < end && b[i + 1] == '\n')
+                continue;
+            if (ch == '"' || ch == '\0' || ch == '\r' || ch >= 0x80)
+                return i;
+            if (i % 8 == 7 && i + 1 < end)
+                break; /* back to the word loop on aligned blocks */
+        }
+        if (i >= end)
+            return end;
+        i++;
+    }
+}
+
 /* Reads the next chunk and appends its UTF-8 text to buf. */
 static bool fill(reader *r)
 {
     if (r->start > 0) {
         memmove(r->buf, r->buf + r->start, r->end - r->start);
         r->end -= r->start;
+        r->plain_end = r->plain_end > r->start ? r->plain_end - r->start : 0;
         r->start = 0;
     }
     if (r->cap - r->end < 3 * READ_CHUNK) {
@@ -409,10 +475,9 @@ static bool fill(reader *r)
         r->buf = buf;
         r->cap = cap;
     }
-    /* Once the text is known to be UTF-8 it is read in place; otherwise the chunk is
-     * read aside, looked at, and copied or converted. */
-    bool in_place = r->encoding == DS_ENCODING_UTF8 && !r->first_read;
-    unsigned char *in = in_place ? (unsigned char *)r->buf + r->end : r->raw;
+    /* Read in place; bytes to convert move aside first (3 bytes of room per byte). */
+    size_t old_end = r->end;
+    unsigned char *in = (unsigned char *)r->buf + r->end;
     size_t n = fread(in, 1, READ_CHUNK, r->file);
     if (n < READ_CHUNK) {
         if (ferror(r->file)) {
@@ -423,15 +488,11 @@ static bool fill(reader *r)
         }
         r->eof = true;
     }
-    if (in_place) {
-        r->end += n;
-        return true;
-    }
     if (r->first_read) {
         r->first_read = false;
         if (n >= 3 && in[0] == 0xEF && in[1] == 0xBB && in[2] == 0xBF) {
             r->bom = true;
-            in += 3;
+            memmove(in, in + 3, n - 3);
             n -= 3;
             if (r->encoding == DS_ENCODING_AUTO)
                 r->encoding = DS_ENCODING_UTF8;
@@ -448,11 +509,13 @@ static bool fill(reader *r)
         return false;
     }
     if (r->iconv_open) {
-        r->end += convert_chunk(r, in, n, r->buf + r->end);
+        memcpy(r->raw, in, n);
+        r->end += convert_chunk(r, r->raw, n, (char *)in);
     } else {
-        memcpy(r->buf + r->end, in, n);
         r->end += n;
     }
+    if (r->plain_end == old_end)
+        r->plain_end = plain_until(r, old_end);
     return true;
 }
 
@@ -504,16 +567,18 @@ ds_status ds_csv_read(const char *path, const ds_csv_reader_options *options,
         goto done;
     }
     while (!r.stop) {
+        if (r.start >= r.plain_end && r.start < r.end)
+            r.plain_end = plain_until(&r, r.start); /* past a special byte: look again */
         char *nl = memchr(r.buf + r.start, '\n', r.end - r.start);
         if (nl != NULL) {
             size_t len = (size_t)(nl - (r.buf + r.start)) + 1;
-            process_line(&r, r.buf + r.start, len);
+            process_line(&r, r.buf + r.start, len, r.start + len <= r.plain_end);
             r.start += len;
             continue;
         }
         if (r.eof) {
             if (r.end > r.start) {
-                process_line(&r, r.buf + r.start, r.end - r.start);
+                process_line(&r, r.buf + r.start, r.end - r.start, r.end <= r.plain_end);
                 r.start = r.end;
             }
             break;

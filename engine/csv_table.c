@@ -16,13 +16,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "csv_reader.h"
 #include "text_dict.h"
 
 #define SAMPLE_RECORDS 1000
 #define STATUS_STRAY 7 /* internal: a cell of a numeric column that did not parse */
-#define RECENT_VALUES 4 /* text values remembered per column before the dictionary */
+#define VALUE_CACHE 64 /* per text column: ids found by length and 3 bytes, no hashing */
 
 typedef enum store_kind { STORE_NONE = 0, STORE_NUMBER, STORE_TEXT } store_kind;
 
@@ -57,7 +58,8 @@ typedef struct column {
     ds_code_kind code_kind;
     double *numbers;
     uint32_t *ids;
-    uint32_t recent[RECENT_VALUES]; /* text columns: ids seen last, most recent first */
+    uint32_t recent;                /* text columns: the id stored last */
+    uint32_t cache[VALUE_CACHE];    /* text columns: ids by a cheap key of their bytes */
     uint8_t *status;
     ds_text_dict dict;
     size_t *uses; /* text columns, once loaded: per dict id, how many cells hold it */
@@ -109,6 +111,7 @@ typedef struct loader {
     size_t header_fields;  /* fields in the header record */
     size_t named_fields;   /* index of the last named header field + 1 */
     size_t header_line;
+    size_t file_bytes;     /* size of the file, 0 when unknown */
     bool failed;           /* stop: err is set */
     bool need_retry;       /* a numeric column must be read again as text */
 } loader;
@@ -364,26 +367,36 @@ static bool add_stray(column *col, size_t row, const char *p, size_t len)
     return true;
 }
 
-/* The id of p[0..len) when it is one of the few values the column saw last, else
- * UINT32_MAX. Sorted files repeat the territory and the indicator on consecutive rows,
- * and sex or age take a handful of values: most text cells end here, not in the
- * dictionary's hash table. */
-static uint32_t recent_id(const column *col, const char *p, size_t len)
+/* True when the dictionary string id is p[0..len). */
+static bool dict_entry_is(const ds_text_dict *dict, uint32_t id, const char *p, size_t len)
 {
-    for (size_t i = 0; i < RECENT_VALUES; i++) {
-        uint32_t id = col->recent[i];
-        if (id == UINT32_MAX)
-            return UINT32_MAX;
-        if (ds_text_dict_length(&col->dict, id) != len)
-            continue;
-        const char *q = ds_text_dict_get(&col->dict, id);
-        size_t k = 0;
-        while (k < len && q[k] == p[k])
-            k++;
-        if (k == len)
-            return id;
-    }
-    return UINT32_MAX;
+    if (ds_text_dict_length(dict, id) != len)
+        return false;
+    const char *q = ds_text_dict_get(dict, id);
+    size_t k = 0;
+    while (k < len && q[k] == p[k])
+        k++;
+    return k == len;
+}
+
+/* The slot of p[0..len) (len > 0) in a column's value cache: from its length and its
+ * first, middle and last bytes. */
+static size_t cache_slot(const char *p, size_t len)
+{
+    unsigned key = (unsigned)len * 0x9E37u ^ (unsigned char)p[0] * 0x85EBu ^
+                   (unsigned char)p[len / 2] * 0xC2B3u ^ (unsigned char)p[len - 1] * 0x27D5u;
+    return (key ^ (key >> 7)) % VALUE_CACHE;
+}
+
+/* The id of p[0..len) when it is found without hashing, else UINT32_MAX: the value
+ * stored last (sorted files repeat the territory on consecutive rows), or the one in
+ * its cache slot (columns with few values: sex, age band, year, indicator). */
+static uint32_t cached_id(const column *col, const char *p, size_t len)
+{
+    if (col->recent != UINT32_MAX && dict_entry_is(&col->dict, col->recent, p, len))
+        return col->recent;
+    uint32_t id = col->cache[cache_slot(p, len)];
+    return id != UINT32_MAX && dict_entry_is(&col->dict, id, p, len) ? id : UINT32_MAX;
 }
 
 /* Stores one cell of the row being appended. */
@@ -424,14 +437,14 @@ static bool put_cell(ds_table *t, column *col, size_t row, const char *p, size_t
                 return false;
         }
     } else {
-        uint32_t id = recent_id(col, p, len);
+        uint32_t id = cached_id(col, p, len);
         if (id == UINT32_MAX) {
             id = ds_text_dict_intern(&col->dict, p, len);
             if (id == UINT32_MAX)
                 return false;
-            memmove(col->recent + 1, col->recent, (RECENT_VALUES - 1) * sizeof *col->recent);
-            col->recent[0] = id;
+            col->cache[cache_slot(p, len)] = id;
         }
+        col->recent = id;
         col->ids[row] = id;
         col->by_status[DS_CELL_VALUE]++;
     }
@@ -625,8 +638,9 @@ static ds_status set_up_columns(loader *L, const kept_record *header)
     for (size_t c = 0; c < header->n_fields; c++) {
         column *col = &t->columns[c];
         ds_text_dict_init(&col->dict);
-        for (size_t i = 0; i < RECENT_VALUES; i++)
-            col->recent[i] = UINT32_MAX;
+        col->recent = UINT32_MAX;
+        for (size_t i = 0; i < VALUE_CACHE; i++)
+            col->cache[i] = UINT32_MAX;
         col->named = header->lens[c] > 0;
         if (col->named) {
             col->name = copy_text(header->texts[c], header->lens[c]);
@@ -666,7 +680,10 @@ static void choose_sample_stores(loader *L, size_t first_data)
             identifiers += looks_like_identifier(k->texts[c], k->lens[c]);
             double v;
             parsed += ds_parse_number(k->texts[c], k->lens[c], &v, NULL);
-            ds_code_votes_add(&votes, k->texts[c]);
+            if (k->lens[c] < DS_CODE_MAX)
+                ds_code_votes_add(&votes, k->texts[c]);
+            else
+                votes.values++; /* longer than any code: a value that matches no kind */
         }
         if (col->force_text || non_missing == 0 || identifiers > 0 ||
             ds_code_votes_decide(&votes, col->name) != DS_CODE_NONE ||
@@ -681,6 +698,30 @@ static void fail_nomem(loader *L)
 {
     L->status = ds_error_set(L->err, DS_ENOMEM, "%s: out of memory", L->t->path);
     L->failed = true;
+}
+
+/* Sizes the column arrays for the whole file at once, from its size and the bytes per
+ * record of the sample (10% more): growing them by doubling would copy them. A wrong
+ * guess costs nothing but the usual doubling later. */
+static void reserve_rows(loader *L, size_t first_data)
+{
+    size_t records = L->n_kept - first_data, bytes = 0;
+    for (size_t i = first_data; i < L->n_kept; i++)
+        for (size_t f = 0; f < L->kept[i].n_fields; f++)
+            bytes += L->kept[i].lens[f] + 1;
+    if (records == 0 || bytes == 0 || L->file_bytes == 0)
+        return;
+    double estimate = 1.1 * (double)L->file_bytes / ((double)bytes / (double)records);
+    if (estimate <= 1024 || estimate >= 4e9 || L->t->rows_cap != 0)
+        return;
+    /* Column arrays are allocated at their first value, with rows_cap rows; untouched
+     * pages of an over-estimate are never mapped in. */
+    size_t cap = (size_t)estimate;
+    uint32_t *lines = malloc(cap * sizeof *lines);
+    if (lines == NULL)
+        return; /* fall back on doubling */
+    L->t->row_lines = lines;
+    L->t->rows_cap = cap;
 }
 
 /* Replays the kept records into the table once the header is known. */
@@ -704,6 +745,7 @@ static void start_streaming(loader *L)
         return;
     }
     choose_sample_stores(L, h + 1);
+    reserve_rows(L, h + 1);
     L->streaming = true;
     ds_csv_field *fields = NULL;
     size_t fields_cap = 0;
@@ -1146,6 +1188,9 @@ static ds_status load_once(const char *path, const ds_csv_options *options, char
     loader L = {.t = t, .options = options, .forced_text = forced_text, .n_forced = n_forced,
                 .separator = separator,
                 .err = err, .status = DS_OK};
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+        L.file_bytes = (size_t)st.st_size;
     ds_csv_reader_options ro = {.separator = separator,
                                 .encoding = options->encoding,
                                 .libcsv_only = options->libcsv_only};

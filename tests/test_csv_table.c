@@ -598,6 +598,32 @@ static void test_fast_path_matches_libcsv(void **state)
     }
 }
 
+/* The same over several 1 MiB read chunks, so that quotes, CRLF, lone CRs and UTF-8
+ * bytes fall on chunk boundaries and between the stretches checked in one go. */
+static void test_fast_path_matches_libcsv_across_chunks(void **state)
+{
+    (void)state;
+    static const char *pieces[] = {"12", "3,5", "abc", "", "s", "\"q;x\"", "\"two\nlines\"",
+                                   "S\xc3\xa8te", "1 234", "\"a\"\"b\"", "x\ry", "NA"};
+    size_t cap = 3u << 20, n = 0;
+    char *text = malloc(cap + 256);
+    assert_non_null(text);
+    n += (size_t)snprintf(text, cap, "c1;c2;c3;c4\r\n");
+    uint64_t seed = 99;
+    while (n < cap) {
+        for (int f = 0; f < 4; f++) {
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            /* Mostly plain pieces, so that long quote-free stretches occur. */
+            size_t k = (seed >> 33) % 100 < 90 ? (seed >> 40) % 5 : (seed >> 40) % 12;
+            n += (size_t)snprintf(text + n, cap + 256 - n, "%s%s", f ? ";" : "", pieces[k]);
+        }
+        n += (size_t)snprintf(text + n, cap + 256 - n, (seed >> 20) % 2 ? "\n" : "\r\n");
+    }
+    const char *path = fixture("chunks.csv", text, n);
+    free(text);
+    assert_same_tables(path);
+}
+
 /* --- real files (../shared/data) ------------------------------------------------------ */
 
 /* INSEE QPV demography 2017: ';', BOM, CRLF, decimal comma, U+202F thousands, 206 empty
@@ -725,6 +751,7 @@ int main(void)
         cmocka_unit_test(test_late_numbers),
         cmocka_unit_test(test_late_identifiers),
         cmocka_unit_test(test_fast_path_matches_libcsv),
+        cmocka_unit_test(test_fast_path_matches_libcsv_across_chunks),
         cmocka_unit_test(test_real_qpv_demography),
         cmocka_unit_test(test_real_qpv_income),
         cmocka_unit_test(test_real_filosofi_communes),
