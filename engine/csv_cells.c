@@ -80,10 +80,49 @@ static double strtod_c_locale(const char *buf)
     return strtod_l(buf, NULL, c_locale);
 }
 
+/* The common case, [-]digits[(.|,)digits] with at most 15 significant digits and no
+ * leading zero, converted directly (Clinger's fast path: exact). Returns false, leaving
+ * the outputs alone, for anything else, which the full grammar below then handles. */
+static bool parse_plain_number(const char *text, size_t len, double *value, char *decimal_mark)
+{
+    const char *p = text, *end = text + len;
+    bool negative = p < end && *p == '-';
+    p += negative;
+    const char *digits = p;
+    uint64_t mantissa = 0;
+    while (p < end && *p >= '0' && *p <= '9')
+        mantissa = mantissa * 10 + (uint64_t)(*p++ - '0');
+    size_t int_digits = (size_t)(p - digits);
+    if (int_digits == 0 || (digits[0] == '0' && int_digits > 1))
+        return false;
+    char mark = 0;
+    size_t frac_digits = 0;
+    if (p < end && (*p == ',' || *p == '.')) {
+        mark = *p++;
+        const char *frac = p;
+        while (p < end && *p >= '0' && *p <= '9')
+            mantissa = mantissa * 10 + (uint64_t)(*p++ - '0');
+        frac_digits = (size_t)(p - frac);
+        if (frac_digits == 0)
+            return false;
+    }
+    if (p != end || int_digits + frac_digits > 15 || frac_digits > 22)
+        return false; /* more to read (separators, exponent, %), or too long: full path */
+    double v = (double)mantissa;
+    if (frac_digits > 0)
+        v /= POW10[frac_digits];
+    *value = negative ? -v : v;
+    if (decimal_mark != NULL)
+        *decimal_mark = mark;
+    return true;
+}
+
 /* Grammar: [sign] int-part [mark frac-digits] [e|E [sign] digits] [spaces] ['%'],
  * int-part = "0" | nonzero-digit digits* | digit{1,3} (sep digit{3})+ . */
 bool ds_parse_number(const char *text, size_t len, double *value, char *decimal_mark)
 {
+    if (parse_plain_number(text, len, value, decimal_mark))
+        return true;
     const unsigned char *p = (const unsigned char *)text, *end = p + len;
     char normalised[64];
     size_t n = 0;

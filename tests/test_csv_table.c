@@ -122,6 +122,42 @@ static void test_parse_number_forms(void **state)
     assert_true(v == 0.000000000000000000000000123);
 }
 
+/* Oracle: glibc's strtod (correctly rounded; the tests never call setlocale, so the
+ * decimal point is '.'). 200,000 numbers from a fixed seed, 1 to 18 digits, with and
+ * without a sign and a decimal part, written with ',' and '.', across the 15-digit
+ * limit of the direct conversion. */
+static void test_parse_number_matches_strtod(void **state)
+{
+    (void)state;
+    uint64_t seed = 2026;
+    for (int i = 0; i < 200000; i++) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        int digits = 1 + (int)((seed >> 20) % 18), point = (int)((seed >> 30) % (unsigned)(digits + 1));
+        char text[40], c_text[40];
+        size_t n = 0;
+        if ((seed >> 40) % 4 == 0)
+            text[n++] = '-';
+        uint64_t r = seed;
+        for (int d = 0; d < digits; d++) {
+            if (d == point && d > 0)
+                text[n++] = (seed >> 45) % 2 ? ',' : '.';
+            r = r * 6364136223846793005ull + 1;
+            char digit = (char)('0' + (r >> 59) % 10);
+            if (d == 0 && digit == '0' && point != 1)
+                digit = '7'; /* no leading zero, which makes an identifier */
+            text[n++] = digit;
+        }
+        text[n] = '\0';
+        for (size_t k = 0; k <= n; k++)
+            c_text[k] = text[k] == ',' ? '.' : text[k];
+        double v = 0;
+        if (!ds_parse_number(text, n, &v, NULL))
+            fail_msg("'%s' did not parse", text);
+        if (v != strtod(c_text, NULL))
+            fail_msg("'%s' parsed as %.17g, strtod gives %.17g", text, v, strtod(c_text, NULL));
+    }
+}
+
 static void test_parse_number_rejects(void **state)
 {
     (void)state;
@@ -732,6 +768,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_number_forms),
+        cmocka_unit_test(test_parse_number_matches_strtod),
         cmocka_unit_test(test_parse_number_rejects),
         cmocka_unit_test(test_markers),
         cmocka_unit_test(test_semicolon_decimal_comma),
