@@ -150,6 +150,29 @@ static void print_report(const ds_table *table, size_t max_listed)
     }
 }
 
+/* Sets csv->on_error from "stop" or "skip"; false for anything else. */
+static bool parse_on_error(const char *arg, ds_csv_options *csv)
+{
+    if (strcmp(arg, "stop") == 0)
+        csv->on_error = DS_ON_ERROR_STOP;
+    else if (strcmp(arg, "skip") == 0)
+        csv->on_error = DS_ON_ERROR_SKIP;
+    else
+        return false;
+    return true;
+}
+
+/* The exit code of a command once its output is flushed: 74 (EX_IOERR) when standard
+ * output could not be written (a full disk, a closed pipe), else exit_code. */
+static int finish_stdout(int exit_code)
+{
+    if (fflush(stdout) != 0) {
+        perror("diagsante: stdout");
+        return 74;
+    }
+    return exit_code;
+}
+
 static int usage_error(const char *fmt, const char *arg)
 {
     fprintf(stderr, "diagsante: ");
@@ -204,11 +227,7 @@ static int command_check(int argc, char **argv)
             break;
         }
         case OPT_ON_ERROR:
-            if (strcmp(optarg, "stop") == 0)
-                csv.on_error = DS_ON_ERROR_STOP;
-            else if (strcmp(optarg, "skip") == 0)
-                csv.on_error = DS_ON_ERROR_SKIP;
-            else
+            if (!parse_on_error(optarg, &csv))
                 return usage_error("--on-error is stop or skip, not '%s'", optarg);
             break;
         case OPT_LAYOUT:
@@ -255,11 +274,7 @@ static int command_check(int argc, char **argv)
         print_report(table, max_listed);
         ds_table_free(table);
     }
-    if (fflush(stdout) != 0) {
-        perror("diagsante: stdout");
-        return 74;
-    }
-    return exit_code;
+    return finish_stdout(exit_code);
 }
 
 static const char TERRITORY_USAGE[] =
@@ -486,11 +501,7 @@ static int command_territory(int argc, char **argv)
         }
     }
     ds_referential_free(ref);
-    if (fflush(stdout) != 0) {
-        perror("diagsante: stdout");
-        return 74;
-    }
-    return exit_code;
+    return finish_stdout(exit_code);
 }
 
 static const char REMAP_USAGE[] =
@@ -595,11 +606,7 @@ static int command_remap(int argc, char **argv)
         case OPT_OUT: out_path = optarg; break;
         case OPT_REFERENTIAL: dir = optarg; break;
         case OPT_ON_ERROR:
-            if (strcmp(optarg, "stop") == 0)
-                csv.on_error = DS_ON_ERROR_STOP;
-            else if (strcmp(optarg, "skip") == 0)
-                csv.on_error = DS_ON_ERROR_SKIP;
-            else
+            if (!parse_on_error(optarg, &csv))
                 return usage_error("--on-error is stop or skip, not '%s'", optarg);
             break;
         case 'h':
@@ -721,11 +728,7 @@ done:
     free(columns);
     ds_table_free(table);
     ds_referential_free(ref);
-    if (exit_code == 0 && fflush(stdout) != 0) {
-        perror("diagsante: stdout");
-        return 74;
-    }
-    return exit_code;
+    return finish_stdout(exit_code);
 }
 
 int main(int argc, char **argv)
