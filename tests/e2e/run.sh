@@ -53,7 +53,7 @@ expect several-files 65 "$BIN" check "$FIX/latin1.csv" "$FIX/ragged.csv" && has 
 # territory: figures recomputed with Python from the npm package's communes.json and
 # epci.json (../shared/data/cog_2026): Toulouse 514819 inhabitants; Occitanie (76) 4446
 # current communes, 6124653 inhabitants; Toulouse Métropole 37 communes, 841524.
-TFIX=tests/fixtures/territory
+TFIX=datasets/demo
 expect territory-commune 0 "$BIN" territory 31555 &&
     has territory-commune-name "$TMP/out" "commune 31555  Toulouse" &&
     has territory-commune-pop "$TMP/out" "population   514819 (population municipale)" &&
@@ -72,12 +72,12 @@ expect territory-unknown 65 "$BIN" territory 99999 && has territory-unknown "$TM
 expect territory-qpv 0 "$BIN" territory --qpv=$TFIX/qpv_tarbes.csv QP065003 65417 &&
     has territory-qpv-communes "$TMP/out" "communes     2: 65417 65440" &&
     has territory-qpv-in "$TMP/out" "qpv:QP065003"
-expect territory-cls 0 "$BIN" territory --territories=$TFIX/cls.csv CLS-TLS 31555 &&
+expect territory-cls 0 "$BIN" territory --territories=$TFIX/cls_demo.csv CLS-TLS 31555 &&
     has territory-cls "$TMP/out" "territory CLS-TLS  CLS de Toulouse" &&
     has territory-cls-status "$TMP/out" "kind         cls, signé" &&
     has territory-cls-in "$TMP/out" "territory:CLS-TLS"
 # The CLS declares EPCI 200069300 (CA Tarbes-Lourdes-Pyrénées), which holds Tarbes.
-expect territory-cls-qpv 0 "$BIN" territory --qpv=$TFIX/qpv_tarbes.csv --territories=$TFIX/cls.csv CLS-TARBES &&
+expect territory-cls-qpv 0 "$BIN" territory --qpv=$TFIX/qpv_tarbes.csv --territories=$TFIX/cls_demo.csv CLS-TARBES &&
     has territory-cls-qpv "$TMP/out" "qpv          1: QP065003"
 expect territory-bad-referential 66 "$BIN" territory --referential="$TMP/none" 31555 &&
     has territory-bad-referential "$TMP/err" "$TMP/none"
@@ -86,7 +86,7 @@ expect territory-bad-referential 66 "$BIN" territory --referential="$TMP/none" 3
 # Cap d'Astarac, 12076 of 12218 Conques-en-Rouergue; 75101 is an arrondissement of Paris
 # 75056; 99999 is no commune. By hand: 32365 gets 12 + 30 = 42 births, and its deaths
 # are NA because 32413's are secret.
-REMAP_IN=tests/fixtures/csv/communes_2018.csv
+REMAP_IN=datasets/demo/comptages_communes_2018.csv
 expect remap 0 "$BIN" remap --code-column=CODGEO --columns=NAISSANCES,DECES --out="$TMP/remap.csv" "$REMAP_IN" &&
     has remap-report "$TMP/err" "6 rows -> 4 communes of COG 2026" &&
     has remap-report-kinds "$TMP/err" "1 current codes, 3 former codes, 1 arrondissements, 1 not mapped" &&
