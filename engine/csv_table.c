@@ -84,6 +84,8 @@ struct ds_table {
     size_t n_rejected, rejected_cap;
     size_t *obs_columns; /* wide layout: the indicator columns */
     size_t n_obs_columns;
+    size_t *dimension_columns;
+    size_t n_dimension_columns;
 };
 
 /* A record kept aside while the header is not known. One allocation (block) holds
@@ -1074,6 +1076,59 @@ static int compare_rejected(const void *a, const void *b)
     return x->line < y->line ? -1 : x->line > y->line;
 }
 
+/* True when column c's value varies within one territory (a dimension such as a
+ * cause of death), false when the territory determines it (a label such as LIBGEO).
+ * Rows missing either value are left out. */
+static bool varies_within_territory(const ds_table *t, const column *territory, const column *c,
+                                    bool *nomem)
+{
+    size_t n = territory->dict.count;
+    uint32_t *first = malloc((n ? n : 1) * sizeof *first);
+    if (first == NULL) {
+        *nomem = true;
+        return false;
+    }
+    for (size_t i = 0; i < n; i++)
+        first[i] = UINT32_MAX;
+    bool varies = false;
+    for (size_t row = 0; row < t->n_rows && !varies; row++) {
+        uint32_t where = territory->ids[row], what = c->ids[row];
+        if (where == UINT32_MAX || what == UINT32_MAX)
+            continue;
+        if (first[where] == UINT32_MAX)
+            first[where] = what;
+        else
+            varies = first[where] != what;
+    }
+    free(first);
+    return varies;
+}
+
+/* The text columns, other than the territory and the named roles, whose value varies
+ * within a territory: with no territory column, every such text column. */
+static ds_status find_dimensions(loader *L)
+{
+    ds_table *t = L->t;
+    long tc = t->report.territory_column;
+    const column *territory = tc >= 0 && t->columns[tc].ids != NULL ? &t->columns[tc] : NULL;
+    t->dimension_columns = malloc((t->n_columns ? t->n_columns : 1) * sizeof *t->dimension_columns);
+    if (t->dimension_columns == NULL)
+        return ds_error_set(L->err, DS_ENOMEM, "%s: out of memory", t->path);
+    for (size_t c = 0; c < t->n_columns; c++) {
+        const column *col = &t->columns[c];
+        if ((long)c == tc || col->role != ROLE_NONE || col->ids == NULL)
+            continue;
+        bool nomem = false;
+        if (territory == NULL || varies_within_territory(t, territory, col, &nomem))
+            t->dimension_columns[t->n_dimension_columns++] = c;
+        if (nomem)
+            return ds_error_set(L->err, DS_ENOMEM, "%s: out of memory", t->path);
+    }
+    t->report.n_dimension_columns = t->n_dimension_columns;
+    t->report.dimension_columns = t->dimension_columns;
+    return DS_OK;
+}
+
 /* Layout, roles and the territory column. */
 static ds_status finish_report(loader *L)
 {
@@ -1123,6 +1178,9 @@ static ds_status finish_report(loader *L)
                 t->obs_columns[t->n_obs_columns++] = c;
         r->indicator_column = r->value_column = r->numerator_column = r->denominator_column = -1;
     }
+    ds_status status = find_dimensions(L);
+    if (status != DS_OK)
+        return status;
     if (t->n_rejected > 1)
         qsort(t->rejected, t->n_rejected, sizeof *t->rejected, compare_rejected);
     r->rows_loaded = t->n_rows;
@@ -1313,6 +1371,7 @@ void ds_table_free(ds_table *t)
     free(t->rejected);
     free(t->row_lines);
     free(t->obs_columns);
+    free(t->dimension_columns);
     free(t->path);
     free(t);
 }

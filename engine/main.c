@@ -110,6 +110,9 @@ static void print_report(const ds_table *table, size_t max_listed)
         printf(", territory column %s", ds_table_column_name(table, (size_t)r->territory_column));
     if (r->layout == DS_LAYOUT_LONG && r->indicator_column >= 0)
         printf(", indicator column %s", ds_table_column_name(table, (size_t)r->indicator_column));
+    for (size_t k = 0; k < r->n_dimension_columns; k++)
+        printf("%s%s", k ? ", " : ", other dimensions: ",
+               ds_table_column_name(table, r->dimension_columns[k]));
     printf("\n");
     printf("  rows          %zu loaded, %zu rejected, %zu blank ignored (%zu lines read)\n",
            r->rows_loaded, r->rows_rejected, r->blank_records, r->lines);

@@ -503,6 +503,27 @@ static void test_long_layout_and_observations(void **state)
     ds_table_free(t);
 }
 
+/* A text column that varies within a territory (cause) is a dimension of the
+ * observations; one that the territory determines (a label) is not. */
+static void test_dimension_columns(void **state)
+{
+    (void)state;
+    ds_table *t = load_ok(fixture("dims.csv",
+                                  "departement,libelle,annee,sexe,cause,indicateur,valeur\n"
+                                  "31,Haute-Garonne,2023,H,Tumeurs,TSM,210.5\n"
+                                  "31,Haute-Garonne,2023,H,Suicides,TSM,14.2\n"
+                                  "09,Ari\xc3\xa8ge,2023,H,Tumeurs,TSM,250.1\n", 0), NULL);
+    const ds_load_report *r = ds_table_report(t);
+    assert_int_equal(r->layout, DS_LAYOUT_LONG);
+    assert_int_equal(r->n_dimension_columns, 1);
+    assert_string_equal(ds_table_column_name(t, r->dimension_columns[0]), "cause");
+    ds_observation obs;
+    ds_table_observation(t, 1, &obs);
+    assert_string_equal(ds_table_text(t, obs.row, r->dimension_columns[0]), "Suicides");
+    assert_true(obs.value == 14.2);
+    ds_table_free(t);
+}
+
 /* A column that looks numeric on the first 1000 rows and holds words further down
  * must be read again as text, not lose those words. */
 static void test_sample_misjudged_column(void **state)
@@ -784,6 +805,7 @@ int main(void)
         cmocka_unit_test(test_nul_byte),
         cmocka_unit_test(test_empty_inputs),
         cmocka_unit_test(test_long_layout_and_observations),
+        cmocka_unit_test(test_dimension_columns),
         cmocka_unit_test(test_sample_misjudged_column),
         cmocka_unit_test(test_late_numbers),
         cmocka_unit_test(test_late_identifiers),

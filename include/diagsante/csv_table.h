@@ -162,6 +162,9 @@ typedef struct ds_load_report {
     long territory_column;          /* -1 when none */
     long indicator_column, year_column, sex_column, age_column;   /* long layout, or -1 */
     long value_column, numerator_column, denominator_column;      /* long layout, or -1 */
+    size_t n_dimension_columns;     /* other text columns that vary within a territory */
+    const size_t *dimension_columns;/* (a cause of death, a pathology): an observation is
+                                       only identified with their values; owned by the table */
     size_t n_rejected;              /* == rows_rejected */
     const ds_rejected_row *rejected;/* owned by the table, in file order */
 } ds_load_report;
@@ -171,7 +174,9 @@ const ds_load_report *ds_table_report(const ds_table *table);
 
 /* --- Observations: the same view of wide and long layouts ------------------------- */
 /* A wide table has rows x numeric columns observations (indicator = column name); a
- * long table has one per row. Strings are owned by the table; absent parts are NULL. */
+ * long table has one per row. Strings are owned by the table; absent parts are NULL.
+ * When the report lists dimension columns, an observation is identified by their values
+ * too: ds_table_text(table, obs.row, report->dimension_columns[k]). */
 typedef struct ds_observation {
     size_t row;
     const char *territory;   /* normalised code, or the verbatim text if not a code */
