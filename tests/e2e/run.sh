@@ -79,6 +79,11 @@ expect territory-cls 0 "$BIN" territory --territories=$TFIX/cls_demo.csv CLS-TLS
 # The CLS declares EPCI 200069300 (CA Tarbes-Lourdes-Pyrénées), which holds Tarbes.
 expect territory-cls-qpv 0 "$BIN" territory --qpv=$TFIX/qpv_tarbes.csv --territories=$TFIX/cls_demo.csv CLS-TARBES &&
     has territory-cls-qpv "$TMP/out" "qpv          1: QP065003"
+# The demo CLS list: the Pays Cévennes is CA Alès Agglomération + CC de Cèze Cévennes,
+# 71 + 23 = 94 member communes in epci.json (python3 over ../shared/data/cog_2026).
+expect territory-demo-cls 0 "$BIN" territory --territories=datasets/demo/cls_occitanie_demo.csv CLS-PAYS-CEVENNES &&
+    has territory-demo-cls "$TMP/out" "communes     94" &&
+    has territory-demo-cls-epci "$TMP/out" "epci         2: 200035129 200066918"
 expect territory-bad-referential 66 "$BIN" territory --referential="$TMP/none" 31555 &&
     has territory-bad-referential "$TMP/err" "$TMP/none"
 
