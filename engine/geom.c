@@ -1,0 +1,397 @@
+/* diagsante — polygon geometry and overlay through the GEOS reentrant C API
+ * (see include/diagsante/geom.h and ../shared/docs/toolchain-notes.md for its traps). */
+#include "diagsante/geom.h"
+
+#include <geos_c.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ds_geom {
+    GEOSContextHandle_t handle;
+    char message[512]; /* GEOS's last error message */
+};
+
+struct ds_shape {
+    GEOSGeometry *geometry;
+    const GEOSPreparedGeometry *prepared; /* built on first use as an overlay zone */
+    double area;
+    double bounds[4];
+};
+
+static void on_geos_error(const char *message, void *user)
+{
+    ds_geom *geom = user;
+    snprintf(geom->message, sizeof geom->message, "%s", message);
+}
+
+static void on_geos_notice(const char *message, void *user)
+{
+    (void)message, (void)user; /* notices are not errors */
+}
+
+ds_status ds_geom_new(ds_geom **out, ds_error *err)
+{
+    *out = NULL;
+    ds_geom *geom = calloc(1, sizeof *geom);
+    if (geom == NULL)
+        return ds_error_set(err, DS_ENOMEM, "out of memory");
+    geom->handle = GEOS_init_r();
+    if (geom->handle == NULL) {
+        free(geom);
+        return ds_error_set(err, DS_EINTERNAL, "GEOS could not start");
+    }
+    GEOSContext_setErrorMessageHandler_r(geom->handle, on_geos_error, geom);
+    GEOSContext_setNoticeMessageHandler_r(geom->handle, on_geos_notice, geom);
+    *out = geom;
+    return DS_OK;
+}
+
+void ds_geom_free(ds_geom *geom)
+{
+    if (geom == NULL)
+        return;
+    finishGEOS_r(geom->handle);
+    free(geom);
+}
+
+static ds_status geos_failed(ds_geom *geom, ds_error *err, const char *what)
+{
+    return ds_error_set(err, DS_EINTERNAL, "GEOS failed to %s: %s", what,
+                        geom->message[0] ? geom->message : "no message");
+}
+
+/* A closed linear ring from n points (closed here when the last differs from the
+ * first), or NULL with err set. */
+static GEOSGeometry *make_ring(ds_geom *geom, const ds_ring_view *ring, ds_error *err)
+{
+    size_t n = ring->n;
+    if (n == 0 || ring->xy == NULL) {
+        ds_error_set(err, DS_EDATA, "a ring has no points");
+        return NULL;
+    }
+    for (size_t i = 0; i < 2 * n; i++)
+        if (!isfinite(ring->xy[i])) {
+            ds_error_set(err, DS_EDATA, "point %zu of a ring is not finite", i / 2);
+            return NULL;
+        }
+    bool closed = ring->xy[0] == ring->xy[2 * n - 2] && ring->xy[1] == ring->xy[2 * n - 1];
+    size_t total = closed ? n : n + 1;
+    if (total < 4) {
+        ds_error_set(err, DS_EDATA, "a ring has %zu distinct points, a polygon needs 3",
+                     closed ? n - 1 : n);
+        return NULL;
+    }
+    GEOSCoordSequence *seq = GEOSCoordSeq_create_r(geom->handle, (unsigned)total, 2);
+    if (seq == NULL) {
+        geos_failed(geom, err, "allocate a ring");
+        return NULL;
+    }
+    for (size_t i = 0; i < total; i++) {
+        size_t k = i < n ? i : 0;
+        if (!GEOSCoordSeq_setXY_r(geom->handle, seq, (unsigned)i, ring->xy[2 * k],
+                                  ring->xy[2 * k + 1])) {
+            GEOSCoordSeq_destroy_r(geom->handle, seq);
+            geos_failed(geom, err, "set a ring point");
+            return NULL;
+        }
+    }
+    GEOSGeometry *g = GEOSGeom_createLinearRing_r(geom->handle, seq); /* takes seq */
+    if (g == NULL)
+        geos_failed(geom, err, "build a ring");
+    return g;
+}
+
+static GEOSGeometry *make_polygon(ds_geom *geom, const ds_polygon_view *p, ds_error *err)
+{
+    if (p->n_rings == 0) {
+        ds_error_set(err, DS_EDATA, "a polygon has no ring");
+        return NULL;
+    }
+    GEOSGeometry *shell = make_ring(geom, &p->rings[0], err);
+    if (shell == NULL)
+        return NULL;
+    size_t n_holes = p->n_rings - 1;
+    GEOSGeometry **holes = calloc(n_holes ? n_holes : 1, sizeof *holes);
+    if (holes == NULL) {
+        GEOSGeom_destroy_r(geom->handle, shell);
+        ds_error_set(err, DS_ENOMEM, "out of memory");
+        return NULL;
+    }
+    for (size_t i = 0; i < n_holes; i++) {
+        holes[i] = make_ring(geom, &p->rings[i + 1], err);
+        if (holes[i] == NULL) {
+            for (size_t k = 0; k < i; k++)
+                GEOSGeom_destroy_r(geom->handle, holes[k]);
+            GEOSGeom_destroy_r(geom->handle, shell);
+            free(holes);
+            return NULL;
+        }
+    }
+    /* Takes the shell and each hole; the array stays ours. */
+    GEOSGeometry *polygon = GEOSGeom_createPolygon_r(geom->handle, shell, holes, (unsigned)n_holes);
+    free(holes);
+    if (polygon == NULL)
+        geos_failed(geom, err, "build a polygon");
+    return polygon;
+}
+
+/* The polygonal part of a geometry that MakeValid returned (it may add lines or points
+ * for collapsed parts), as a new MultiPolygon, or NULL. */
+static GEOSGeometry *polygonal_part(ds_geom *geom, const GEOSGeometry *g)
+{
+    int type = GEOSGeomTypeId_r(geom->handle, g);
+    if (type == GEOS_POLYGON || type == GEOS_MULTIPOLYGON)
+        return GEOSGeom_clone_r(geom->handle, g);
+    int n = GEOSGetNumGeometries_r(geom->handle, g);
+    if (n < 0)
+        return NULL;
+    GEOSGeometry **parts = calloc((size_t)n + 1, sizeof *parts);
+    if (parts == NULL)
+        return NULL;
+    unsigned kept = 0;
+    for (int i = 0; i < n; i++) {
+        const GEOSGeometry *part = GEOSGetGeometryN_r(geom->handle, g, i);
+        int part_type = part ? GEOSGeomTypeId_r(geom->handle, part) : -1;
+        if (part_type == GEOS_POLYGON) {
+            parts[kept++] = GEOSGeom_clone_r(geom->handle, part);
+        } else if (part_type == GEOS_MULTIPOLYGON) {
+            int m = GEOSGetNumGeometries_r(geom->handle, part);
+            GEOSGeometry **more = realloc(parts, ((size_t)n + (size_t)m + 1) * sizeof *parts);
+            if (more == NULL)
+                break;
+            parts = more;
+            for (int k = 0; k < m; k++)
+                parts[kept++] = GEOSGeom_clone_r(geom->handle, GEOSGetGeometryN_r(geom->handle, part, k));
+        }
+    }
+    for (unsigned i = 0; i < kept; i++)
+        if (parts[i] == NULL) { /* a failed clone: give up cleanly */
+            for (unsigned k = 0; k < kept; k++)
+                if (parts[k] != NULL)
+                    GEOSGeom_destroy_r(geom->handle, parts[k]);
+            free(parts);
+            return NULL;
+        }
+    GEOSGeometry *multi = GEOSGeom_createCollection_r(geom->handle, GEOS_MULTIPOLYGON, parts, kept);
+    free(parts);
+    return multi;
+}
+
+ds_status ds_shape_new(ds_geom *geom, const ds_polygon_view *polygons, size_t n, ds_shape **out,
+                       char *repaired, ds_error *err)
+{
+    *out = NULL;
+    if (repaired != NULL)
+        repaired[0] = '\0';
+    geom->message[0] = '\0';
+    if (n == 0)
+        return ds_error_set(err, DS_EDATA, "a shape has no polygon");
+    GEOSGeometry **parts = calloc(n, sizeof *parts);
+    if (parts == NULL)
+        return ds_error_set(err, DS_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        parts[i] = make_polygon(geom, &polygons[i], err);
+        if (parts[i] == NULL) {
+            for (size_t k = 0; k < i; k++)
+                GEOSGeom_destroy_r(geom->handle, parts[k]);
+            free(parts);
+            return err != NULL ? err->status : DS_EDATA;
+        }
+    }
+    GEOSGeometry *g = n == 1 ? parts[0]
+                             : GEOSGeom_createCollection_r(geom->handle, GEOS_MULTIPOLYGON, parts,
+                                                           (unsigned)n);
+    free(parts);
+    if (g == NULL)
+        return geos_failed(geom, err, "build a multipolygon");
+    char valid = GEOSisValid_r(geom->handle, g);
+    if (valid != 1) {
+        char *reason = GEOSisValidReason_r(geom->handle, g);
+        if (repaired != NULL)
+            snprintf(repaired, 256, "%s", reason != NULL ? reason : "invalid geometry");
+        if (reason != NULL)
+            GEOSFree_r(geom->handle, reason);
+        GEOSGeometry *fixed = GEOSMakeValid_r(geom->handle, g);
+        GEOSGeom_destroy_r(geom->handle, g);
+        if (fixed == NULL)
+            return geos_failed(geom, err, "repair an invalid polygon");
+        g = polygonal_part(geom, fixed);
+        GEOSGeom_destroy_r(geom->handle, fixed);
+        if (g == NULL)
+            return geos_failed(geom, err, "keep the polygons of a repaired shape");
+    }
+    ds_shape *shape = calloc(1, sizeof *shape);
+    if (shape == NULL) {
+        GEOSGeom_destroy_r(geom->handle, g);
+        return ds_error_set(err, DS_ENOMEM, "out of memory");
+    }
+    shape->geometry = g;
+    if (!GEOSArea_r(geom->handle, g, &shape->area) ||
+        !GEOSGeom_getXMin_r(geom->handle, g, &shape->bounds[0]) ||
+        !GEOSGeom_getYMin_r(geom->handle, g, &shape->bounds[1]) ||
+        !GEOSGeom_getXMax_r(geom->handle, g, &shape->bounds[2]) ||
+        !GEOSGeom_getYMax_r(geom->handle, g, &shape->bounds[3])) {
+        ds_shape_free(geom, shape);
+        return geos_failed(geom, err, "measure a shape");
+    }
+    *out = shape;
+    return DS_OK;
+}
+
+void ds_shape_free(ds_geom *geom, ds_shape *shape)
+{
+    if (shape == NULL)
+        return;
+    if (shape->prepared != NULL)
+        GEOSPreparedGeom_destroy_r(geom->handle, shape->prepared);
+    GEOSGeom_destroy_r(geom->handle, shape->geometry);
+    free(shape);
+}
+
+double ds_shape_area(const ds_shape *shape) { return shape->area; }
+
+void ds_shape_bounds(const ds_shape *shape, double bounds[4])
+{
+    memcpy(bounds, shape->bounds, sizeof shape->bounds);
+}
+
+/* --- overlay -------------------------------------------------------------------------- */
+
+typedef struct candidates {
+    size_t *zones;
+    size_t n, cap;
+    bool nomem;
+} candidates;
+
+/* STR tree callback: the item is the zone index + 1 (never a pointer to a variable). */
+static void collect_candidate(void *item, void *user)
+{
+    candidates *c = user;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 16;
+        size_t *zones = realloc(c->zones, cap * sizeof *zones);
+        if (zones == NULL) {
+            c->nomem = true;
+            return;
+        }
+        c->zones = zones;
+        c->cap = cap;
+    }
+    c->zones[c->n++] = (size_t)(uintptr_t)item - 1;
+}
+
+static int compare_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static bool push_overlap(ds_overlap **out, size_t *n, size_t *cap, ds_overlap overlap)
+{
+    if (*n == *cap) {
+        size_t grown = *cap ? *cap * 2 : 64;
+        ds_overlap *p = realloc(*out, grown * sizeof *p);
+        if (p == NULL)
+            return false;
+        *out = p;
+        *cap = grown;
+    }
+    (*out)[(*n)++] = overlap;
+    return true;
+}
+
+/* The area of unit ∩ zone: without an intersection when one contains the other
+ * properly, else through GEOS (snapped to a 1 mm grid if the exact overlay fails). */
+static ds_status intersection_area(ds_geom *geom, const GEOSPreparedGeometry *unit_prepared,
+                                   ds_shape *unit, ds_shape *zone, double *area, ds_error *err)
+{
+    GEOSContextHandle_t h = geom->handle;
+    char contains = GEOSPreparedContainsProperly_r(h, unit_prepared, zone->geometry);
+    if (contains == 1) {
+        *area = zone->area;
+        return DS_OK;
+    }
+    char intersects = GEOSPreparedIntersects_r(h, unit_prepared, zone->geometry);
+    if (contains == 2 || intersects == 2)
+        return geos_failed(geom, err, "test two shapes");
+    if (!intersects) {
+        *area = 0;
+        return DS_OK;
+    }
+    if (zone->prepared == NULL && (zone->prepared = GEOSPrepare_r(h, zone->geometry)) == NULL)
+        return geos_failed(geom, err, "prepare a zone");
+    char inside = GEOSPreparedContainsProperly_r(h, zone->prepared, unit->geometry);
+    if (inside == 2)
+        return geos_failed(geom, err, "test two shapes");
+    if (inside == 1) {
+        *area = unit->area;
+        return DS_OK;
+    }
+    GEOSGeometry *common = GEOSIntersection_r(h, unit->geometry, zone->geometry);
+    if (common == NULL)
+        common = GEOSIntersectionPrec_r(h, unit->geometry, zone->geometry, 1e-3);
+    if (common == NULL)
+        return geos_failed(geom, err, "intersect two shapes");
+    int ok = GEOSArea_r(h, common, area);
+    GEOSGeom_destroy_r(h, common);
+    return ok ? DS_OK : geos_failed(geom, err, "measure an intersection");
+}
+
+ds_status ds_overlay(ds_geom *geom, ds_shape *const *units, size_t n_units,
+                     ds_shape *const *zones, size_t n_zones, ds_overlap **out, size_t *n_out,
+                     ds_error *err)
+{
+    *out = NULL;
+    *n_out = 0;
+    GEOSContextHandle_t h = geom->handle;
+    geom->message[0] = '\0';
+    GEOSSTRtree *tree = GEOSSTRtree_create_r(h, 10);
+    if (tree == NULL)
+        return geos_failed(geom, err, "create an index");
+    /* Every zone goes in before the first query: the tree is frozen by it. */
+    for (size_t z = 0; z < n_zones; z++)
+        if (zones[z]->area > 0)
+            GEOSSTRtree_insert_r(h, tree, zones[z]->geometry, (void *)(uintptr_t)(z + 1));
+    candidates found = {NULL, 0, 0, false};
+    size_t cap = 0;
+    ds_status status = DS_OK;
+    for (size_t u = 0; u < n_units && status == DS_OK; u++) {
+        if (units[u]->area <= 0)
+            continue;
+        found.n = 0;
+        GEOSSTRtree_query_r(h, tree, units[u]->geometry, collect_candidate, &found);
+        if (found.nomem) {
+            status = ds_error_set(err, DS_ENOMEM, "out of memory");
+            break;
+        }
+        if (found.n == 0)
+            continue;
+        qsort(found.zones, found.n, sizeof *found.zones, compare_size);
+        const GEOSPreparedGeometry *prepared = GEOSPrepare_r(h, units[u]->geometry);
+        if (prepared == NULL) {
+            status = geos_failed(geom, err, "prepare a unit");
+            break;
+        }
+        for (size_t k = 0; k < found.n && status == DS_OK; k++) {
+            size_t z = found.zones[k];
+            double area = 0;
+            status = intersection_area(geom, prepared, units[u], zones[z], &area, err);
+            if (status == DS_OK && area > 0 &&
+                !push_overlap(out, n_out, &cap, (ds_overlap){u, z, area}))
+                status = ds_error_set(err, DS_ENOMEM, "out of memory");
+        }
+        GEOSPreparedGeom_destroy_r(h, prepared);
+    }
+    free(found.zones);
+    GEOSSTRtree_destroy_r(h, tree);
+    if (status != DS_OK) {
+        free(*out);
+        *out = NULL;
+        *n_out = 0;
+    }
+    return status;
+}

@@ -1,0 +1,64 @@
+/* diagsante — polygon geometry and overlay (the GEOS adapter).
+ *
+ * Shapes are (multi)polygons in a projected, equal-area CRS (crs.h), built from rings
+ * given as interleaved x,y arrays (ring 0 of a polygon is its outer ring, the others its
+ * holes). An invalid shape (self-intersecting ring, overlapping parts) is repaired with
+ * GEOS's MakeValid and the repair reported, never used as is: GEOS gives area 0 for a
+ * bow-tie. Areas are in square metres when the coordinates are metres. */
+#ifndef DIAGSANTE_GEOM_H
+#define DIAGSANTE_GEOM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "diagsante/error.h"
+
+/* A GEOS context with its error capture; one per thread. Shapes belong to the context
+ * that built them. */
+typedef struct ds_geom ds_geom;
+typedef struct ds_shape ds_shape;
+
+ds_status ds_geom_new(ds_geom **out, ds_error *err);
+void ds_geom_free(ds_geom *geom); /* accepts NULL; free the shapes first */
+
+typedef struct ds_ring_view {
+    const double *xy; /* n points, interleaved x, y; closed or not (it is closed) */
+    size_t n;
+} ds_ring_view;
+
+typedef struct ds_polygon_view {
+    const ds_ring_view *rings; /* rings[0] outer, then holes */
+    size_t n_rings;
+} ds_polygon_view;
+
+/* Builds a shape from n polygons. When the result is invalid it is repaired and
+ * *repaired (may be NULL) receives GEOS's reason ("Self-intersection[x y]"), else "";
+ * repaired must hold 256 bytes. DS_EDATA for rings with fewer than 3 distinct points
+ * or non-finite coordinates, DS_EINTERNAL when GEOS fails (its message in err). */
+ds_status ds_shape_new(ds_geom *geom, const ds_polygon_view *polygons, size_t n, ds_shape **out,
+                       char *repaired, ds_error *err);
+void ds_shape_free(ds_geom *geom, ds_shape *shape); /* accepts NULL */
+
+/* Area of the shape (square units of its CRS). */
+double ds_shape_area(const ds_shape *shape);
+/* Bounds xmin, ymin, xmax, ymax. */
+void ds_shape_bounds(const ds_shape *shape, double bounds[4]);
+
+/* --- overlay -------------------------------------------------------------------------- */
+
+/* One pair of intersecting unit and zone. */
+typedef struct ds_overlap {
+    size_t unit, zone;        /* indices in the arrays given */
+    double intersection_area; /* area of unit ∩ zone */
+} ds_overlap;
+
+/* Every (unit, zone) pair whose intersection has a positive area, sorted by unit then
+ * zone, in a new array (*out, free with free()). Zones are indexed in an STR tree; each
+ * unit is prepared once; a zone the unit contains properly counts its whole area, a
+ * unit a zone contains properly counts the unit's whole area, disjoint candidates cost
+ * no intersection. Pairs that touch only along a boundary (area 0) are not listed. */
+ds_status ds_overlay(ds_geom *geom, ds_shape *const *units, size_t n_units,
+                     ds_shape *const *zones, size_t n_zones, ds_overlap **out, size_t *n_out,
+                     ds_error *err);
+
+#endif
