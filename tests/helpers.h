@@ -4,6 +4,8 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 /* cmocka 1.1.5 has no double assertion (assert_float_equal casts to float):
@@ -27,5 +29,24 @@
             skip();                                                                    \
         }                                                                              \
     } while (0)
+
+/* A temporary folder for the files a test group writes: test_dir_create and
+ * test_dir_remove are the group's setup and teardown (cmocka_run_group_tests_name). */
+static char test_dir[64];
+
+static inline int test_dir_create(void **state)
+{
+    (void)state;
+    strcpy(test_dir, "/tmp/diagsante_test_XXXXXX");
+    return mkdtemp(test_dir) == NULL ? -1 : 0;
+}
+
+static inline int test_dir_remove(void **state)
+{
+    (void)state;
+    char command[128];
+    snprintf(command, sizeof command, "rm -rf '%s'", test_dir);
+    return system(command);
+}
 
 #endif

@@ -16,29 +16,15 @@
 #include "diagsante/csv_table.h"
 #include "helpers.h"
 
-static char fixture_dir[64];
 
-static int make_dir(void **state)
-{
-    (void)state;
-    strcpy(fixture_dir, "/tmp/ds_csv_XXXXXX");
-    return mkdtemp(fixture_dir) == NULL ? -1 : 0;
-}
 
-static int remove_dir(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", fixture_dir);
-    return system(cmd);
-}
 
 /* Writes len bytes (or strlen when len is 0) to a fixture file; returns its path
  * (static buffer: use before the next call). */
 static const char *fixture(const char *name, const char *bytes, size_t len)
 {
     static char path[256];
-    snprintf(path, sizeof path, "%s/%s", fixture_dir, name);
+    snprintf(path, sizeof path, "%s/%s", test_dir, name);
     FILE *f = fopen(path, "wb");
     assert_non_null(f);
     if (len == 0)
@@ -815,5 +801,5 @@ int main(void)
         cmocka_unit_test(test_real_qpv_income),
         cmocka_unit_test(test_real_filosofi_communes),
     };
-    return cmocka_run_group_tests_name("csv_table", tests, make_dir, remove_dir);
+    return cmocka_run_group_tests_name("csv_table", tests, test_dir_create, test_dir_remove);
 }

@@ -14,26 +14,12 @@
 #include "diagsante/output.h"
 #include "helpers.h"
 
-static char dir[64];
 
-static int make_dir(void **state)
-{
-    (void)state;
-    strcpy(dir, "/tmp/ds_out_XXXXXX");
-    return mkdtemp(dir) == NULL ? -1 : 0;
-}
 
-static int remove_dir(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd);
-}
 
 static size_t files_in_dir(void)
 {
-    DIR *d = opendir(dir);
+    DIR *d = opendir(test_dir);
     assert_non_null(d);
     size_t n = 0;
     for (struct dirent *e; (e = readdir(d)) != NULL;)
@@ -55,7 +41,7 @@ static void test_commit_replaces_and_abort_keeps(void **state)
 {
     (void)state;
     char path[128], text[256];
-    snprintf(path, sizeof path, "%s/table.csv", dir);
+    snprintf(path, sizeof path, "%s/table.csv", test_dir);
     ds_output *out;
     ds_error err;
     assert_int_equal(ds_output_open(path, &out, &err), DS_OK);
@@ -87,7 +73,7 @@ static void test_csv_field_quoting(void **state)
 {
     (void)state;
     char path[128], text[256];
-    snprintf(path, sizeof path, "%s/fields.csv", dir);
+    snprintf(path, sizeof path, "%s/fields.csv", test_dir);
     ds_output *out;
     ds_error err;
     assert_int_equal(ds_output_open(path, &out, &err), DS_OK);
@@ -110,5 +96,5 @@ int main(void)
         cmocka_unit_test(test_open_in_missing_folder),
         cmocka_unit_test(test_csv_field_quoting),
     };
-    return cmocka_run_group_tests_name("output", tests, make_dir, remove_dir);
+    return cmocka_run_group_tests_name("output", tests, test_dir_create, test_dir_remove);
 }
