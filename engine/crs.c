@@ -271,6 +271,30 @@ static void format_micro(char *out, size_t size, double value)
     snprintf(out, size, "%s%lld.%06lld", sign, micro / 1000000, micro % 1000000);
 }
 
+
+/* Makes target (created in crs->ctx; destroyed here) the equal-area CRS of crs, named
+ * definition. On failure the previous choice stays. */
+static ds_status install_target(ds_crs *crs, PJ *target, const char *definition, int is_3035,
+                                ds_error *err)
+{
+    PJ *operation = target != NULL ? normalized_operation(crs, target) : NULL;
+    proj_destroy(target);
+    if (operation == NULL)
+        return ds_error_set(err, DS_EINTERNAL, "%s: no transformation to %s: %s", crs->name,
+                            definition, last_log(crs, "PROJ gave no reason"));
+    char *name = copy_string(definition);
+    if (name == NULL) {
+        proj_destroy(operation);
+        return ds_error_set(err, DS_ENOMEM, "CRS: out of memory");
+    }
+    proj_destroy(crs->to_equal_area);
+    free(crs->equal_area);
+    crs->to_equal_area = operation;
+    crs->equal_area = name;
+    crs->is_3035 = is_3035;
+    return DS_OK;
+}
+
 /* Longitude wrapped into [-180, 180). */
 static double wrap_longitude(double lon)
 {
@@ -353,22 +377,19 @@ ds_status ds_crs_equal_area_for(ds_crs *crs, const double bounds[4], ds_error *e
                  lat_text, lon_text);
         target = proj_create(crs->ctx, definition);
     }
-    PJ *operation = target != NULL ? normalized_operation(crs, target) : NULL;
-    proj_destroy(target);
-    if (operation == NULL)
-        return ds_error_set(err, DS_EINTERNAL, "%s: no transformation to %s: %s", crs->name,
+    return install_target(crs, target, definition, inside, err);
+}
+
+ds_status ds_crs_set_equal_area(ds_crs *crs, const char *definition, ds_error *err)
+{
+    if (crs == NULL || definition == NULL)
+        return ds_error_set(err, DS_EUSAGE, "ds_crs_set_equal_area: invalid arguments");
+    crs->log[0] = '\0';
+    PJ *target = proj_create(crs->ctx, definition);
+    if (target == NULL)
+        return ds_error_set(err, DS_EDATA, "not a coordinate reference system (%s): %s",
                             definition, last_log(crs, "PROJ gave no reason"));
-    char *name = copy_string(definition);
-    if (name == NULL) {
-        proj_destroy(operation);
-        return ds_error_set(err, DS_ENOMEM, "CRS: out of memory");
-    }
-    proj_destroy(crs->to_equal_area);
-    free(crs->equal_area);
-    crs->to_equal_area = operation;
-    crs->equal_area = name;
-    crs->is_3035 = inside;
-    return DS_OK;
+    return install_target(crs, target, definition, strcmp(definition, "EPSG:3035") == 0, err);
 }
 
 /* Transforms n interleaved points of xy in place with operation (of crs->ctx),

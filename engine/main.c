@@ -12,7 +12,9 @@
 #include "diagsante/codes.h"
 #include "diagsante/csv_table.h"
 #include "diagsante/error.h"
+#include "diagsante/layer.h"
 #include "diagsante/output.h"
+#include "diagsante/overlap.h"
 #include "diagsante/referential.h"
 
 #ifndef DS_VERSION
@@ -37,6 +39,8 @@ static const char USAGE[] =
     "                   what the referential knows of a territory: name, population,\n"
     "                   the EPCI, département and région above it, its members, the\n"
     "                   territories that contain it; former commune codes are mapped\n"
+    "  overlap          which zones (communes, CLS...) each unit (QPV...) lies in, by\n"
+    "                   true area: overlap.csv, slivers.csv, units_unmatched.csv\n"
     "  remap FILE       puts counts by commune of an older geography onto today's\n"
     "                   communes (merged communes summed), listing the codes it\n"
     "                   cannot map\n"
@@ -734,6 +738,109 @@ done:
     return finish_stdout(exit_code);
 }
 
+static const char OVERLAP_USAGE[] =
+    "Usage: diagsante overlap --units=A.shp --unit-id=FIELD --zones=B.shp --zone-id=FIELD\n"
+    "                         --out=DIR [OPTIONS]\n"
+    "\n"
+    "Overlays two polygon layers by true area (EPSG:3035 in metropolitan France, a local\n"
+    "Lambert azimuthal equal-area projection overseas) and writes in DIR:\n"
+    "  overlap.csv          unit_id, zone_id, unit_area_m2, zone_area_m2, inter_area_m2,\n"
+    "                       share_of_unit, share_of_zone, sorted by unit then zone\n"
+    "  slivers.csv          the pairs below --min-share of the unit (boundaries from\n"
+    "                       different sources never match exactly)\n"
+    "  units_unmatched.csv  units in no zone\n"
+    "  problems.csv         shapes repaired or left out, with the reason\n"
+    "\n"
+    "  --min-share=S        smallest share of a unit kept in overlap.csv (default 0.001)\n"
+    "  --crs=EPSG:N         CRS of a layer without .prj (--units-crs, --zones-crs: one)\n"
+    "  --encoding=ENC       attribute encoding when the .cpg is missing or wrong\n"
+    "  -h, --help           this help\n";
+
+static int command_overlap(int argc, char **argv)
+{
+    enum { OPT_UNITS = 256, OPT_UNIT_ID, OPT_ZONES, OPT_ZONE_ID, OPT_OUT, OPT_MIN_SHARE, OPT_CRS,
+           OPT_UNITS_CRS, OPT_ZONES_CRS, OPT_ENCODING };
+    static const struct option options[] = {
+        {"units", required_argument, NULL, OPT_UNITS},
+        {"unit-id", required_argument, NULL, OPT_UNIT_ID},
+        {"zones", required_argument, NULL, OPT_ZONES},
+        {"zone-id", required_argument, NULL, OPT_ZONE_ID},
+        {"out", required_argument, NULL, OPT_OUT},
+        {"min-share", required_argument, NULL, OPT_MIN_SHARE},
+        {"crs", required_argument, NULL, OPT_CRS},
+        {"units-crs", required_argument, NULL, OPT_UNITS_CRS},
+        {"zones-crs", required_argument, NULL, OPT_ZONES_CRS},
+        {"encoding", required_argument, NULL, OPT_ENCODING},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *units_path = NULL, *zones_path = NULL, *out_dir = NULL;
+    ds_overlap_options overlap;
+    ds_overlap_options_init(&overlap);
+    ds_layer_options unit_options, zone_options;
+    ds_layer_options_init(&unit_options);
+    ds_layer_options_init(&zone_options);
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+        switch (opt) {
+        case OPT_UNITS: units_path = optarg; break;
+        case OPT_UNIT_ID: overlap.unit_id = optarg; break;
+        case OPT_ZONES: zones_path = optarg; break;
+        case OPT_ZONE_ID: overlap.zone_id = optarg; break;
+        case OPT_OUT: out_dir = optarg; break;
+        case OPT_MIN_SHARE: {
+            char *end;
+            overlap.min_share = strtod(optarg, &end);
+            if (*optarg == '\0' || *end != '\0' || !(overlap.min_share >= 0 && overlap.min_share < 1))
+                return usage_error("--min-share is a share in [0, 1), not '%s'", optarg);
+            break;
+        }
+        case OPT_CRS: unit_options.crs = zone_options.crs = optarg; break;
+        case OPT_UNITS_CRS: unit_options.crs = optarg; break;
+        case OPT_ZONES_CRS: zone_options.crs = optarg; break;
+        case OPT_ENCODING: unit_options.encoding = zone_options.encoding = optarg; break;
+        case 'h':
+            fputs(OVERLAP_USAGE, stdout);
+            return 0;
+        default:
+            fputs(OVERLAP_USAGE, stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (units_path == NULL || zones_path == NULL || overlap.unit_id == NULL ||
+        overlap.zone_id == NULL || out_dir == NULL)
+        return usage_error("%s", "overlap needs --units, --unit-id, --zones, --zone-id and --out");
+    if (optind != argc)
+        return usage_error("unexpected argument '%s'", argv[optind]);
+    ds_error err;
+    ds_layer *units = NULL, *zones = NULL;
+    ds_overlap_result *result = NULL;
+    ds_status st = ds_layer_read_shapefile(units_path, &unit_options, &units, &err);
+    if (st == DS_OK)
+        st = ds_layer_read_shapefile(zones_path, &zone_options, &zones, &err);
+    if (st == DS_OK)
+        st = ds_overlap_layers(units, zones, &overlap, &result, &err);
+    if (st == DS_OK)
+        st = ds_overlap_write(result, out_dir, &err);
+    int exit_code = 0;
+    if (st != DS_OK) {
+        fprintf(stderr, "diagsante: %s\n", err.message);
+        exit_code = ds_status_exit_code(st);
+    } else {
+        printf("overlap: %zu units x %zu zones: %zu pairs, %zu slivers under %g of the unit, "
+               "%zu units in no zone, %zu problems (see %s/problems.csv)\n",
+               ds_layer_count(units), ds_layer_count(zones), ds_overlap_row_count(result),
+               ds_overlap_sliver_count(result), overlap.min_share,
+               ds_overlap_unmatched_count(result), ds_overlap_problem_count(result), out_dir);
+        for (size_t i = 0; i < ds_overlap_problem_count(result) && i < 10; i++)
+            printf("  %s\n", ds_overlap_problem_at(result, i));
+    }
+    ds_overlap_result_free(result);
+    ds_layer_free(units);
+    ds_layer_free(zones);
+    return finish_stdout(exit_code);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -756,5 +863,7 @@ int main(int argc, char **argv)
         return command_territory(argc - 1, argv + 1);
     if (strcmp(command, "remap") == 0)
         return command_remap(argc - 1, argv + 1);
+    if (strcmp(command, "overlap") == 0)
+        return command_overlap(argc - 1, argv + 1);
     return usage_error("unknown command '%s'", command);
 }

@@ -67,6 +67,11 @@ ds_status ds_crs_equal_area_for(ds_crs *crs, const double bounds[4], ds_error *e
  * string; NULL before any choice. Owned by crs, valid until the next choice. */
 const char *ds_crs_equal_area_name(const ds_crs *crs);
 
+/* Imposes the equal-area target (e.g. "EPSG:3035" or a "+proj=laea ... +type=crs"
+ * string), so that several layers, or several groups of features, share one projection.
+ * DS_EDATA (PROJ's message) when definition is no CRS; the previous choice then stays. */
+ds_status ds_crs_set_equal_area(ds_crs *crs, const char *definition, ds_error *err);
+
 /* 1 when the chosen target is EPSG:3035, 0 otherwise (local laea, or no choice). */
 int ds_crs_equal_area_is_3035(const ds_crs *crs);
 

@@ -109,6 +109,22 @@ expect remap-no-columns 64 "$BIN" remap "$REMAP_IN" && has remap-no-columns "$TM
 expect remap-bad-out 74 "$BIN" remap --code-column=CODGEO --columns=DECES --out="$TMP/no/such/dir/x.csv" "$REMAP_IN" &&
     has remap-bad-out "$TMP/err" "cannot create a file there"
 
+expect overlap-usage 64 "$BIN" overlap --units=x.shp && has overlap-usage "$TMP/err" "overlap needs --units, --unit-id, --zones, --zone-id and --out"
+expect overlap-missing 66 "$BIN" overlap --units="$TMP/none.shp" --unit-id=a --zones="$TMP/none.shp" --zone-id=b --out="$TMP" &&
+    has overlap-missing "$TMP/err" "none"
+QPV_SHP=$SHARED/qpv2015_occitanie/qp_occitanie_2015_lb93.shp
+COM_SHP=$SHARED/communes_2018/communes_occitanie_2018_lb93.shp
+if [ -r "$QPV_SHP" ] && [ -r "$COM_SHP" ]; then
+    # QP065003 straddles Tarbes (65440) and Séméac (65417), as the geography issue says.
+    mkdir -p "$TMP/ov"
+    expect overlap-real 0 "$BIN" overlap --units="$QPV_SHP" --unit-id=code_qp --zones="$COM_SHP" --zone-id=code --out="$TMP/ov" &&
+        has overlap-real-summary "$TMP/out" "105 units x 4485 zones" &&
+        has overlap-real-tarbes "$TMP/ov/overlap.csv" "QP065003,65440," &&
+        has overlap-real-semeac "$TMP/ov/overlap.csv" "QP065003,65417," &&
+        has overlap-real-header "$TMP/ov/overlap.csv" "unit_id,zone_id,unit_area_m2,zone_area_m2,inter_area_m2,share_of_unit,share_of_zone"
+    if [ "$(wc -l < "$TMP/ov/units_unmatched.csv")" -eq 1 ]; then echo "ok overlap-real-all-matched"; else echo "FAIL overlap-real-all-matched"; failed=1; fi
+fi
+
 if [ -r "$SHARED/insee/qpv2015/DEMO_2017.csv" ]; then
     # Figures from Python's csv module: 1346 rows; 239 header fields of which 33 named.
     expect real-demo 0 "$BIN" check "$SHARED/insee/qpv2015/DEMO_2017.csv" &&

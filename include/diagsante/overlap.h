@@ -1,0 +1,59 @@
+/* diagsante — areal overlap of two polygon layers (units × zones): which zones each
+ * unit lies in, and how much of it.
+ *
+ * Every feature is projected to an equal-area CRS chosen for where it lies: EPSG:3035
+ * for metropolitan France, a fixed local Lambert azimuthal equal-area projection for
+ * each overseas département (971 Guadeloupe, 972 Martinique, 973 Guyane, 974 La
+ * Réunion, 976 Mayotte), a local one centred on the feature elsewhere; units and zones
+ * of the same place share it, so layers in Lambert-93 and in WGS84 mix. Invalid
+ * polygons are repaired and reported; empty shapes are reported; nothing is dropped
+ * silently. */
+#ifndef DIAGSANTE_OVERLAP_H
+#define DIAGSANTE_OVERLAP_H
+
+#include <stddef.h>
+
+#include "diagsante/error.h"
+#include "diagsante/layer.h"
+
+typedef struct ds_overlap_options {
+    const char *unit_id; /* attribute naming each unit (required) */
+    const char *zone_id; /* attribute naming each zone (required) */
+    double min_share;    /* pairs covering less of the unit go to the slivers (0.001) */
+} ds_overlap_options;
+
+void ds_overlap_options_init(ds_overlap_options *options);
+
+typedef struct ds_overlap_row {
+    const char *unit_id, *zone_id; /* owned by the result */
+    double unit_area_m2, zone_area_m2, inter_area_m2;
+    double share_of_unit, share_of_zone;
+} ds_overlap_row;
+
+typedef struct ds_overlap_result ds_overlap_result;
+
+/* Overlays units and zones. DS_EUSAGE for an unknown id field (naming the fields that
+ * exist), DS_EDATA when a CRS or a shape cannot be used (naming layer and shape). */
+ds_status ds_overlap_layers(const ds_layer *units, const ds_layer *zones,
+                            const ds_overlap_options *options, ds_overlap_result **out,
+                            ds_error *err);
+void ds_overlap_result_free(ds_overlap_result *result); /* accepts NULL */
+
+/* Pairs at or above min_share of the unit, sorted by unit id then zone id. */
+size_t ds_overlap_row_count(const ds_overlap_result *result);
+const ds_overlap_row *ds_overlap_row_at(const ds_overlap_result *result, size_t i);
+/* Pairs below min_share (boundaries from different sources never match exactly). */
+size_t ds_overlap_sliver_count(const ds_overlap_result *result);
+const ds_overlap_row *ds_overlap_sliver_at(const ds_overlap_result *result, size_t i);
+/* Units with no pair at or above min_share, sorted; their area in *area_m2 (may be NULL). */
+size_t ds_overlap_unmatched_count(const ds_overlap_result *result);
+const char *ds_overlap_unmatched_at(const ds_overlap_result *result, size_t i, double *area_m2);
+/* Problems met ("units shape 12 (QP031001): repaired: Self-intersection[...]"). */
+size_t ds_overlap_problem_count(const ds_overlap_result *result);
+const char *ds_overlap_problem_at(const ds_overlap_result *result, size_t i);
+
+/* Writes dir/overlap.csv, dir/slivers.csv, dir/units_unmatched.csv and
+ * dir/problems.csv, each atomically (output.h). dir must exist. */
+ds_status ds_overlap_write(const ds_overlap_result *result, const char *dir, ds_error *err);
+
+#endif

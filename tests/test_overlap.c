@@ -1,0 +1,197 @@
+/* Tests of the areal overlap of two layers (engine/overlap.c), on shapefiles written
+ * here with shapelib and on the real QPV and communes of Occitanie. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <shapefil.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "diagsante/overlap.h"
+#include "helpers.h"
+
+static const char LAMBERT93[] =
+    "PROJCS[\"RGF_1993_Lambert_93\",GEOGCS[\"GCS_RGF_1993\",DATUM[\"D_RGF_1993\","
+    "SPHEROID[\"GRS_1980\",6378137.0,298.257222101]],PRIMEM[\"Greenwich\",0.0],"
+    "UNIT[\"Degree\",0.0174532925199433]],PROJECTION[\"Lambert_Conformal_Conic\"],"
+    "PARAMETER[\"False_Easting\",700000.0],PARAMETER[\"False_Northing\",6600000.0],"
+    "PARAMETER[\"Central_Meridian\",3.0],PARAMETER[\"Standard_Parallel_1\",49.0],"
+    "PARAMETER[\"Standard_Parallel_2\",44.0],PARAMETER[\"Latitude_Of_Origin\",46.5],"
+    "UNIT[\"Meter\",1.0]]";
+
+typedef struct rect {
+    const char *id;
+    double x0, y0, x1, y1; /* x0 > x1: a NULL shape */
+} rect;
+
+/* Writes base.shp/.shx/.dbf/.prj with one rectangle (clockwise, as ESRI wants) per item. */
+static void write_layer(const char *base, const rect *items, size_t n)
+{
+    SHPHandle shp = SHPCreate(base, SHPT_POLYGON);
+    DBFHandle dbf = DBFCreateEx(base, "UTF-8");
+    assert_non_null(shp);
+    assert_non_null(dbf);
+    assert_int_equal(DBFAddField(dbf, "id", FTString, 16, 0), 0);
+    for (size_t i = 0; i < n; i++) {
+        const rect *r = &items[i];
+        SHPObject *o;
+        if (r->x0 > r->x1) {
+            o = SHPCreateObject(SHPT_NULL, -1, 0, NULL, NULL, 0, NULL, NULL, NULL, NULL);
+        } else {
+            double x[5] = {r->x0, r->x0, r->x1, r->x1, r->x0}, y[5] = {r->y0, r->y1, r->y1, r->y0, r->y0};
+            int start = 0;
+            o = SHPCreateObject(SHPT_POLYGON, -1, 1, &start, NULL, 5, x, y, NULL, NULL);
+        }
+        assert_true(SHPWriteObject(shp, -1, o) >= 0);
+        SHPDestroyObject(o);
+        assert_true(DBFWriteStringAttribute(dbf, (int)i, 0, r->id));
+    }
+    SHPClose(shp);
+    DBFClose(dbf);
+    char path[256];
+    snprintf(path, sizeof path, "%s.prj", base);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(LAMBERT93, f);
+    fclose(f);
+}
+
+static ds_layer *read_layer(const char *base)
+{
+    ds_layer *layer;
+    ds_error err;
+    if (ds_layer_read_shapefile(base, NULL, &layer, &err) != DS_OK)
+        fail_msg("%s", err.message);
+    return layer;
+}
+
+/* A 1 km square unit U1 near Toulouse split by zones A (west half) and B (east half
+ * and beyond); C overlaps U1 by a 1 m strip (1 m x 1 km = 0.1% of U1: a sliver at
+ * min_share 0.002); U2 lies 50 km away from every zone; U3 is a NULL shape. By hand:
+ * share(U1, A) + share(U1, B) + share(U1, C) = 1 minus the strip counted twice
+ * (C lies inside A); A and B split U1 in halves up to the variation of Lambert-93's
+ * scale factor across 1 km (below 1e-4). */
+static void test_overlap_generated(void **state)
+{
+    (void)state;
+    char units_base[128], zones_base[128], out[128];
+    snprintf(units_base, sizeof units_base, "%s/units", test_dir);
+    snprintf(zones_base, sizeof zones_base, "%s/zones", test_dir);
+    const double X = 574000, Y = 6279000;
+    rect units[] = {{"U1", X, Y, X + 1000, Y + 1000},
+                    {"U2", X + 50000, Y, X + 51000, Y + 1000},
+                    {"U3", 1, 0, 0, 0}};
+    rect zones[] = {{"A", X - 500, Y - 500, X + 500, Y + 1500},
+                    {"B", X + 500, Y - 500, X + 3000, Y + 1500},
+                    {"C", X + 10, Y, X + 11, Y + 1000}};
+    write_layer(units_base, units, 3);
+    write_layer(zones_base, zones, 3);
+    ds_layer *u = read_layer(units_base), *z = read_layer(zones_base);
+    ds_overlap_options options;
+    ds_overlap_options_init(&options);
+    options.unit_id = "id";
+    options.zone_id = "id";
+    options.min_share = 0.002;
+    ds_overlap_result *r;
+    ds_error err;
+    assert_int_equal(ds_overlap_layers(u, z, &options, &r, &err), DS_OK);
+    assert_int_equal(ds_overlap_row_count(r), 2);
+    const ds_overlap_row *a = ds_overlap_row_at(r, 0), *b = ds_overlap_row_at(r, 1);
+    assert_string_equal(a->unit_id, "U1");
+    assert_string_equal(a->zone_id, "A");
+    assert_string_equal(b->zone_id, "B");
+    assert_close(a->share_of_unit, 0.5, 1e-4);
+    assert_close(a->share_of_unit + b->share_of_unit, 1.0, 1e-12);
+    assert_close(a->unit_area_m2, 1e6, 1e-3); /* 1 km^2 up to the L93 scale factor */
+    assert_int_equal(ds_overlap_sliver_count(r), 1);
+    assert_string_equal(ds_overlap_sliver_at(r, 0)->zone_id, "C");
+    assert_close(ds_overlap_sliver_at(r, 0)->share_of_unit, 0.001, 1e-3);
+    assert_int_equal(ds_overlap_unmatched_count(r), 1);
+    assert_string_equal(ds_overlap_unmatched_at(r, 0, NULL), "U2");
+    assert_true(ds_overlap_problem_count(r) >= 1); /* U3: NULL shape */
+    bool found = false;
+    for (size_t i = 0; i < ds_overlap_problem_count(r); i++)
+        found |= strstr(ds_overlap_problem_at(r, i), "units shape 2 (U3)") != NULL;
+    assert_true(found);
+    snprintf(out, sizeof out, "%s", test_dir);
+    assert_int_equal(ds_overlap_write(r, out, &err), DS_OK);
+    char path[256];
+    snprintf(path, sizeof path, "%s/overlap.csv", out);
+    assert_int_equal(access(path, R_OK), 0);
+    ds_overlap_result_free(r);
+    options.unit_id = "nope";
+    assert_int_equal(ds_overlap_layers(u, z, &options, &r, &err), DS_EUSAGE);
+    assert_non_null(strstr(err.message, "no field 'nope' (fields: id)"));
+    ds_layer_free(u);
+    ds_layer_free(z);
+}
+
+/* The 105 QPV of Occitanie on the 4,485 communes of 2018. Independent facts: INSEE's
+ * own attribute code_commu names, for every QPV, a commune it lies in (it must be one
+ * of the overlapping communes); the issue's example QP065003 straddles Tarbes (65440)
+ * and Séméac (65417); communes tile the region, so each QPV's shares add up to 1 up
+ * to rounding: the commune layer covers every QPV entirely. */
+static void test_overlap_real_qpv_communes(void **state)
+{
+    (void)state;
+    require_shared("qpv2015_occitanie/qp_occitanie_2015_lb93.shp");
+    require_shared("communes_2018/communes_occitanie_2018_lb93.shp");
+    ds_layer *qpv = read_layer(SHARED_DATA "qpv2015_occitanie/qp_occitanie_2015_lb93");
+    ds_layer *communes = read_layer(SHARED_DATA "communes_2018/communes_occitanie_2018_lb93");
+    ds_overlap_options options;
+    ds_overlap_options_init(&options);
+    options.unit_id = "code_qp";
+    options.zone_id = "code";
+    ds_overlap_result *r;
+    ds_error err;
+    assert_int_equal(ds_overlap_layers(qpv, communes, &options, &r, &err), DS_OK);
+    assert_int_equal(ds_overlap_unmatched_count(r), 0);
+    long qp_field = ds_layer_field_index(qpv, "code_qp"), com_field = ds_layer_field_index(qpv, "code_commu");
+    size_t agree = 0;
+    double worst_gap = 0;
+    for (size_t f = 0; f < ds_layer_count(qpv); f++) {
+        const char *code = ds_layer_attribute(qpv, f, (size_t)qp_field);
+        const char *commune = ds_layer_attribute(qpv, f, (size_t)com_field);
+        double total = 0;
+        bool listed = false;
+        for (size_t i = 0; i < ds_overlap_row_count(r); i++) {
+            const ds_overlap_row *row = ds_overlap_row_at(r, i);
+            if (strcmp(row->unit_id, code) != 0)
+                continue;
+            total += row->share_of_unit;
+            listed |= strcmp(row->zone_id, commune) == 0;
+        }
+        for (size_t i = 0; i < ds_overlap_sliver_count(r); i++)
+            if (strcmp(ds_overlap_sliver_at(r, i)->unit_id, code) == 0)
+                total += ds_overlap_sliver_at(r, i)->share_of_unit;
+        agree += listed;
+        if (fabs(1 - total) > worst_gap)
+            worst_gap = fabs(1 - total);
+    }
+    assert_int_equal(agree, 105);
+    assert_true(worst_gap < 1e-9); /* measured: 4.4e-14 */
+    bool tarbes = false, semeac = false;
+    for (size_t i = 0; i < ds_overlap_row_count(r); i++) {
+        const ds_overlap_row *row = ds_overlap_row_at(r, i);
+        if (strcmp(row->unit_id, "QP065003") == 0) {
+            tarbes |= strcmp(row->zone_id, "65440") == 0;
+            semeac |= strcmp(row->zone_id, "65417") == 0;
+        }
+    }
+    assert_true(tarbes && semeac);
+    ds_overlap_result_free(r);
+    ds_layer_free(qpv);
+    ds_layer_free(communes);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_overlap_generated),
+        cmocka_unit_test(test_overlap_real_qpv_communes),
+    };
+    return cmocka_run_group_tests_name("overlap", tests, test_dir_create, test_dir_remove);
+}
