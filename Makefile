@@ -65,6 +65,7 @@ demo: deps
 	@sh scripts/demo.sh $(BUILD)/diagsante
 
 bench: deps
+	@sh scripts/install-deps.sh --bench
 	@$(MAKE) --no-print-directory all
 	@sh scripts/bench.sh $(BUILD)
 

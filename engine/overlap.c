@@ -15,6 +15,7 @@
 #include "diagsante/output.h"
 
 #define DEFINITION_MAX 160
+#define BOX_MARGIN_DEG 0.1 /* edges straight in one CRS bend in another: pad the boxes */
 
 /* Overseas départements and the centre of their local equal-area projection. */
 static const struct {
@@ -47,8 +48,10 @@ typedef struct side {
     ds_crs *lonlat;   /* the layer's CRS, to find where each feature lies */
     ds_crs **by_group;/* the layer's CRS with each group's equal-area target, or NULL */
     size_t n_by_group;
-    ds_shape **shapes;/* per feature, NULL when empty or unusable */
+    ds_shape **shapes;/* per feature, NULL when empty, unusable or out of reach */
     size_t *group;    /* per feature */
+    double *box;      /* per feature: lon/lat bounds west, south, east, north (padded) */
+    bool *located;    /* per feature: box and group are known */
 } side;
 
 typedef struct groups {
@@ -208,25 +211,22 @@ static const char *feature_id(const side *s, size_t f)
     return ds_layer_attribute(s->layer, f, (size_t)s->id_field);
 }
 
-/* Projects feature f and builds its shape (s->shapes[f], NULL when it cannot be used:
- * reported as a problem). Only allocation failures and internal errors fail. */
-static ds_status build_feature(side *s, groups *g, ds_geom *geom, size_t f,
-                               ds_overlap_result *r, ds_error *err)
+/* Finds where feature f lies: its lon/lat bounds (padded) and its group. A feature
+ * that is empty or cannot be located is reported and stays unlocated. Only allocation
+ * failures fail. */
+static ds_status locate_feature(side *s, groups *g, size_t f, ds_overlap_result *r,
+                                ds_error *err)
 {
     const ds_layer *layer = s->layer;
-    s->shapes[f] = NULL;
     if (ds_layer_feature_empty(layer, f))
         return add_problem(r, "%s shape %zu (%s): empty, left out", s->name, f, feature_id(s, f))
                    ? DS_OK
                    : ds_error_set(err, DS_ENOMEM, "out of memory");
-    size_t n_polygons = ds_layer_polygon_count(layer, f), n_rings = 0, n_points = 0;
     double box[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
-    for (size_t p = 0; p < n_polygons; p++)
+    for (size_t p = 0; p < ds_layer_polygon_count(layer, f); p++)
         for (size_t k = 0; k < ds_layer_ring_count(layer, f, p); k++) {
             size_t n;
             const double *xy = ds_layer_ring(layer, f, p, k, &n);
-            n_rings++;
-            n_points += n;
             for (size_t i = 0; i < n; i++) {
                 box[0] = fmin(box[0], xy[2 * i]);
                 box[1] = fmin(box[1], xy[2 * i + 1]);
@@ -234,21 +234,67 @@ static ds_status build_feature(side *s, groups *g, ds_geom *geom, size_t f,
                 box[3] = fmax(box[3], xy[2 * i + 1]);
             }
         }
-    double centre[2] = {(box[0] + box[2]) / 2, (box[1] + box[3]) / 2};
+    /* The four corners and the centre, to lon/lat. */
+    double pts[10] = {box[0], box[1], box[2], box[1], box[2], box[3], box[0], box[3],
+                      (box[0] + box[2]) / 2, (box[1] + box[3]) / 2};
     ds_error local;
-    if (ds_crs_to_lonlat(s->lonlat, centre, 1, &local) != DS_OK)
+    if (ds_crs_to_lonlat(s->lonlat, pts, 5, &local) != DS_OK)
         return add_problem(r, "%s shape %zu (%s): left out: %s", s->name, f, feature_id(s, f),
                            local.message)
                    ? DS_OK
                    : ds_error_set(err, DS_ENOMEM, "out of memory");
+    double *b = s->box + 4 * f;
+    b[0] = b[1] = INFINITY;
+    b[2] = b[3] = -INFINITY;
+    for (int i = 0; i < 4; i++) {
+        b[0] = fmin(b[0], pts[2 * i] - BOX_MARGIN_DEG);
+        b[1] = fmin(b[1], pts[2 * i + 1] - BOX_MARGIN_DEG);
+        b[2] = fmax(b[2], pts[2 * i] + BOX_MARGIN_DEG);
+        b[3] = fmax(b[3], pts[2 * i + 1] + BOX_MARGIN_DEG);
+    }
     char definition[DEFINITION_MAX];
-    definition_for(centre[0], centre[1], definition);
+    definition_for(pts[8], pts[9], definition);
     long group = group_index(g, definition);
     if (group < 0)
         return ds_error_set(err, DS_ENOMEM, "out of memory");
     s->group[f] = (size_t)group;
+    s->located[f] = true;
+    return DS_OK;
+}
+
+/* True when zone z's box meets the box of some unit of the same group. */
+static bool zone_in_reach(const side *zones, size_t z, const side *units)
+{
+    const double *b = zones->box + 4 * z;
+    for (size_t u = 0; u < ds_layer_count(units->layer); u++) {
+        if (!units->located[u] || units->group[u] != zones->group[z])
+            continue;
+        const double *a = units->box + 4 * u;
+        if (a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3])
+            return true;
+    }
+    return false;
+}
+
+/* Projects located feature f to its group's equal-area CRS and builds its shape
+ * (s->shapes[f], NULL when it cannot be used: reported). Only allocation failures and
+ * internal errors fail. */
+static ds_status build_feature(side *s, groups *g, ds_geom *geom, size_t f,
+                               ds_overlap_result *r, ds_error *err)
+{
+    const ds_layer *layer = s->layer;
+    s->shapes[f] = NULL;
+    size_t n_polygons = ds_layer_polygon_count(layer, f), n_rings = 0, n_points = 0;
+    for (size_t p = 0; p < n_polygons; p++)
+        for (size_t k = 0; k < ds_layer_ring_count(layer, f, p); k++) {
+            size_t n;
+            ds_layer_ring(layer, f, p, k, &n);
+            n_rings++;
+            n_points += n;
+        }
+    ds_error local;
     ds_crs *crs = NULL;
-    ds_status st = crs_for_group(s, g, (size_t)group, &crs, err);
+    ds_status st = crs_for_group(s, g, s->group[f], &crs, err);
     if (st != DS_OK)
         return st;
 
@@ -308,7 +354,9 @@ static ds_status open_side(side *s, const ds_layer *layer, const char *name, con
     size_t n = ds_layer_count(layer);
     s->shapes = calloc(n + 1, sizeof *s->shapes);
     s->group = calloc(n + 1, sizeof *s->group);
-    if (s->shapes == NULL || s->group == NULL)
+    s->box = calloc(4 * n + 4, sizeof *s->box);
+    s->located = calloc(n + 1, sizeof *s->located);
+    if (s->shapes == NULL || s->group == NULL || s->box == NULL || s->located == NULL)
         return ds_error_set(err, DS_ENOMEM, "out of memory");
     return ds_crs_open(ds_layer_crs(layer), &s->lonlat, err);
 }
@@ -320,6 +368,8 @@ static void close_side(side *s, ds_geom *geom)
             ds_shape_free(geom, s->shapes[f]);
     free(s->shapes);
     free(s->group);
+    free(s->box);
+    free(s->located);
     for (size_t i = 0; i < s->n_by_group; i++)
         ds_crs_free(s->by_group[i]);
     free(s->by_group);
@@ -492,9 +542,16 @@ ds_status ds_overlap_layers(const ds_layer *unit_layer, const ds_layer *zone_lay
     if (st == DS_OK && (!copy_layer_problems(r, &units) || !copy_layer_problems(r, &zones)))
         st = ds_error_set(err, DS_ENOMEM, "out of memory");
     for (size_t f = 0; st == DS_OK && f < ds_layer_count(unit_layer); f++)
-        st = build_feature(&units, &g, geom, f, r, err);
+        st = locate_feature(&units, &g, f, r, err);
     for (size_t f = 0; st == DS_OK && f < ds_layer_count(zone_layer); f++)
-        st = build_feature(&zones, &g, geom, f, r, err);
+        st = locate_feature(&zones, &g, f, r, err);
+    for (size_t f = 0; st == DS_OK && f < ds_layer_count(unit_layer); f++)
+        if (units.located[f])
+            st = build_feature(&units, &g, geom, f, r, err);
+    /* Zones no unit can reach are never projected nor built: same result, less work. */
+    for (size_t f = 0; st == DS_OK && f < ds_layer_count(zone_layer); f++)
+        if (zones.located[f] && zone_in_reach(&zones, f, &units))
+            st = build_feature(&zones, &g, geom, f, r, err);
     if (st == DS_OK)
         st = overlay_groups(geom, &g, &units, &zones, options, r, err);
     close_side(&units, geom);

@@ -53,3 +53,31 @@ fi
 IRIS=../shared/data/iris_occitanie/iris_indicateurs_occitanie.csv
 if [ -r "$IRIS" ]; then report "IRIS Occitanie (real, wide)" "$IRIS"; fi
 report "national long table (generated)" "$NATIONAL"
+
+# --- second part: overlay end to end (read, reproject, overlay, write), next to the same
+# job in geopandas (scripts/bench/overlap_geopandas.py, Debian's python3), whose output
+# is also compared pair by pair with diagsante's.
+overlay_job() { # name units unit_id zones zone_id
+    name=$1; units=$2; unit_id=$3; zones=$4; zone_id=$5
+    [ -r "$units" ] && [ -r "$zones" ] || { echo "$name: data not found, skipped"; return; }
+    out="$BENCH_DIR/overlap_$(echo "$name" | tr -c 'a-z0-9' '_')"
+    mkdir -p "$out"
+    set -- $(best_time "$BIN" overlap --units="$units" --unit-id="$unit_id" --zones="$zones" \
+        --zone-id="$zone_id" --out="$out")
+    t_ours=$1; rss_ours=$2
+    /usr/bin/time -f '%e %M' -o "$BENCH_DIR/time.txt" /usr/bin/python3 scripts/bench/overlap_geopandas.py \
+        "$units" "$unit_id" "$zones" "$zone_id" "$out/geopandas.csv" "$out/overlap.csv" "$out/slivers.csv" \
+        2> /dev/null > "$out/check.txt"
+    t_gp=$(cut -d' ' -f1 "$BENCH_DIR/time.txt"); rss_gp=$(cut -d' ' -f2 "$BENCH_DIR/time.txt")
+    awk -v name="$name" -v a="$t_ours" -v ra="$rss_ours" -v b="$t_gp" -v rb="$rss_gp" 'BEGIN {
+        printf "%s\n  diagsante overlap %6.2f s  peak %6.1f MB\n  geopandas         %6.2f s  peak %6.1f MB   (diagsante %.1fx faster)\n",
+               name, a, ra / 1024, b, rb / 1024, b / a }'
+    cat "$out/check.txt"
+}
+echo
+echo "overlay, end to end (diagsante best of 3; geopandas one run)"
+D=../shared/data
+overlay_job "105 QPV x 4,485 communes (Occitanie)" $D/qpv2015_occitanie/qp_occitanie_2015_lb93.shp code_qp \
+    $D/communes_2018/communes_occitanie_2018_lb93.shp code
+overlay_job "431 contrats de ville x 35,228 communes (France)" $D/contrats_ville/cv_2015_wgs84.shp id \
+    $D/communes_2018/communes_france_2018_lb93.shp code

@@ -6,6 +6,10 @@ set -eu
 
 PACKAGES="build-essential pkg-config libgsl-dev libshp-dev libproj-dev proj-data \
 libcsv-dev libcmocka-dev libgeos-dev"
+# `install-deps.sh --bench` adds what `make bench` compares against.
+if [ "${1:-}" = "--bench" ]; then
+    PACKAGES="$PACKAGES time python3-geopandas python3-rtree"
+fi
 
 missing=""
 for p in $PACKAGES; do
