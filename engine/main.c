@@ -754,12 +754,73 @@ static const char OVERLAP_USAGE[] =
     "  --min-share=S        smallest share of a unit kept in overlap.csv (default 0.001)\n"
     "  --crs=EPSG:N         CRS of a layer without .prj (--units-crs, --zones-crs: one)\n"
     "  --encoding=ENC       attribute encoding when the .cpg is missing or wrong\n"
+    "  --weights=FILE.csv   a population (or any count) per unit, with --weight-id=COL\n"
+    "                       (the unit id) and --weight-col=COL: adds pop_in_zone =\n"
+    "                       population x share of the unit, an areal estimate\n"
     "  -h, --help           this help\n";
+
+/* Reads the weights file: unit ids and counts. Cells that are missing or secret give no
+ * weight (counted in *skipped). Prints its own errors; returns an exit code. */
+static int read_weights(const char *path, const char *id_col, const char *weight_col,
+                        ds_overlap_result *result, size_t *skipped, size_t *unused)
+{
+    ds_table *table = NULL;
+    ds_error err;
+    ds_status st = ds_table_load(path, NULL, &table, &err);
+    if (st != DS_OK) {
+        fprintf(stderr, "diagsante: %s\n", err.message);
+        return ds_status_exit_code(st);
+    }
+    long ic = id_col ? ds_table_column_index(table, id_col) : -1;
+    long wc = weight_col ? ds_table_column_index(table, weight_col) : -1;
+    if (ic < 0 || wc < 0 || ds_table_column_type(table, (size_t)wc) != DS_COLUMN_NUMBER) {
+        fprintf(stderr, "diagsante: %s: --weight-id and --weight-col must name columns, the "
+                        "second numeric\n", path);
+        ds_table_free(table);
+        return EXIT_USAGE;
+    }
+    size_t rows = ds_table_rows(table), n = 0;
+    const char **ids = malloc((rows + 1) * sizeof *ids);
+    double *weights = malloc((rows + 1) * sizeof *weights);
+    char *numbers = calloc(rows + 1, 32);
+    int code = 0;
+    if (ids == NULL || weights == NULL || numbers == NULL) {
+        fprintf(stderr, "diagsante: out of memory\n");
+        code = 71;
+        goto done;
+    }
+    *skipped = 0;
+    for (size_t r = 0; r < rows; r++) {
+        double w, v;
+        const char *id = ds_table_text(table, r, (size_t)ic);
+        if (id == NULL && ds_table_number(table, r, (size_t)ic, &v) == DS_CELL_VALUE) {
+            snprintf(numbers + 32 * r, 32, "%.17g", v); /* an id column typed numeric */
+            id = numbers + 32 * r;
+        }
+        if (id == NULL || ds_table_number(table, r, (size_t)wc, &w) != DS_CELL_VALUE) {
+            (*skipped)++;
+            continue;
+        }
+        ids[n] = id;
+        weights[n++] = w;
+    }
+    st = ds_overlap_set_weights(result, n, ids, weights, unused, &err);
+    if (st != DS_OK) {
+        fprintf(stderr, "diagsante: %s: %s\n", path, err.message);
+        code = ds_status_exit_code(st);
+    }
+done:
+    free(ids);
+    free(weights);
+    free(numbers);
+    ds_table_free(table);
+    return code;
+}
 
 static int command_overlap(int argc, char **argv)
 {
     enum { OPT_UNITS = 256, OPT_UNIT_ID, OPT_ZONES, OPT_ZONE_ID, OPT_OUT, OPT_MIN_SHARE, OPT_CRS,
-           OPT_UNITS_CRS, OPT_ZONES_CRS, OPT_ENCODING };
+           OPT_UNITS_CRS, OPT_ZONES_CRS, OPT_ENCODING, OPT_WEIGHTS, OPT_WEIGHT_ID, OPT_WEIGHT_COL };
     static const struct option options[] = {
         {"units", required_argument, NULL, OPT_UNITS},
         {"unit-id", required_argument, NULL, OPT_UNIT_ID},
@@ -771,9 +832,13 @@ static int command_overlap(int argc, char **argv)
         {"units-crs", required_argument, NULL, OPT_UNITS_CRS},
         {"zones-crs", required_argument, NULL, OPT_ZONES_CRS},
         {"encoding", required_argument, NULL, OPT_ENCODING},
+        {"weights", required_argument, NULL, OPT_WEIGHTS},
+        {"weight-id", required_argument, NULL, OPT_WEIGHT_ID},
+        {"weight-col", required_argument, NULL, OPT_WEIGHT_COL},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *units_path = NULL, *zones_path = NULL, *out_dir = NULL;
+    const char *weights_path = NULL, *weight_id = NULL, *weight_col = NULL;
     ds_overlap_options overlap;
     ds_overlap_options_init(&overlap);
     ds_layer_options unit_options, zone_options;
@@ -799,6 +864,9 @@ static int command_overlap(int argc, char **argv)
         case OPT_UNITS_CRS: unit_options.crs = optarg; break;
         case OPT_ZONES_CRS: zone_options.crs = optarg; break;
         case OPT_ENCODING: unit_options.encoding = zone_options.encoding = optarg; break;
+        case OPT_WEIGHTS: weights_path = optarg; break;
+        case OPT_WEIGHT_ID: weight_id = optarg; break;
+        case OPT_WEIGHT_COL: weight_col = optarg; break;
         case 'h':
             fputs(OVERLAP_USAGE, stdout);
             return 0;
@@ -820,9 +888,17 @@ static int command_overlap(int argc, char **argv)
         st = ds_layer_read_shapefile(zones_path, &zone_options, &zones, &err);
     if (st == DS_OK)
         st = ds_overlap_layers(units, zones, &overlap, &result, &err);
+    int exit_code = 0;
+    size_t skipped = 0, unused = 0;
+    if (st == DS_OK && weights_path != NULL &&
+        (exit_code = read_weights(weights_path, weight_id, weight_col, result, &skipped, &unused)) != 0) {
+        ds_overlap_result_free(result);
+        ds_layer_free(units);
+        ds_layer_free(zones);
+        return exit_code;
+    }
     if (st == DS_OK)
         st = ds_overlap_write(result, out_dir, &err);
-    int exit_code = 0;
     if (st != DS_OK) {
         fprintf(stderr, "diagsante: %s\n", err.message);
         exit_code = ds_status_exit_code(st);
@@ -832,6 +908,9 @@ static int command_overlap(int argc, char **argv)
                ds_layer_count(units), ds_layer_count(zones), ds_overlap_row_count(result),
                ds_overlap_sliver_count(result), overlap.min_share,
                ds_overlap_unmatched_count(result), ds_overlap_problem_count(result), out_dir);
+        if (weights_path != NULL)
+            printf("weights: pop_in_zone is an areal estimate; %zu rows without a weight "
+                   "(missing or secret), %zu weights apply to no pair\n", skipped, unused);
         for (size_t i = 0; i < ds_overlap_problem_count(result) && i < 10; i++)
             printf("  %s\n", ds_overlap_problem_at(result, i));
     }

@@ -13,6 +13,7 @@
 #include "diagsante/crs.h"
 #include "diagsante/geom.h"
 #include "diagsante/output.h"
+#include "text_dict.h"
 
 #define DEFINITION_MAX 160
 #define BOX_MARGIN_DEG 0.1 /* edges straight in one CRS bend in another: pad the boxes */
@@ -38,6 +39,7 @@ struct ds_overlap_result {
     size_t n_problems, problems_cap;
     char **ids; /* every id string the rows point to */
     size_t n_ids;
+    bool weighted; /* ds_overlap_set_weights was called */
 };
 
 /* One layer being projected and built. */
@@ -459,7 +461,7 @@ static ds_status overlay_groups(ds_geom *geom, const groups *g, side *units, sid
             ds_overlap_row row = {unit_ids[ui], zone_ids[zi], unit_area, zone_area,
                                   pairs[k].intersection_area,
                                   pairs[k].intersection_area / unit_area,
-                                  pairs[k].intersection_area / zone_area};
+                                  pairs[k].intersection_area / zone_area, NAN};
             bool sliver = row.share_of_unit < options->min_share;
             ds_overlap_row **list = sliver ? &r->slivers : &r->rows;
             size_t *n = sliver ? &r->n_slivers : &r->n_rows;
@@ -566,17 +568,76 @@ ds_status ds_overlap_layers(const ds_layer *unit_layer, const ds_layer *zone_lay
     return DS_OK;
 }
 
+/* --- weights ------------------------------------------------------------------------------ */
+
+static void weigh_rows(ds_overlap_row *rows, size_t n_rows, const ds_text_dict *ids,
+                       const double *weights, bool *used)
+{
+    for (size_t i = 0; i < n_rows; i++) {
+        uint32_t id = ds_text_dict_find(ids, rows[i].unit_id, strlen(rows[i].unit_id));
+        rows[i].unit_weight = id == UINT32_MAX ? NAN : weights[id];
+        if (id != UINT32_MAX)
+            used[id] = true;
+    }
+}
+
+ds_status ds_overlap_set_weights(ds_overlap_result *r, size_t n, const char *const *unit_ids,
+                                 const double *weights, size_t *unused, ds_error *err)
+{
+    ds_text_dict ids;
+    ds_text_dict_init(&ids);
+    double *by_id = malloc((n + 1) * sizeof *by_id);
+    bool *used = calloc(n + 1, sizeof *used);
+    ds_status st = DS_OK;
+    if (by_id == NULL || used == NULL) {
+        st = ds_error_set(err, DS_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t before = ids.count;
+        uint32_t id = ds_text_dict_intern(&ids, unit_ids[i], strlen(unit_ids[i]));
+        if (id == UINT32_MAX) {
+            st = ds_error_set(err, DS_ENOMEM, "out of memory");
+            goto done;
+        }
+        if (ids.count == before) { /* seen before */
+            st = ds_error_set(err, DS_EDATA, "unit '%s' has two weights", unit_ids[i]);
+            goto done;
+        }
+        by_id[id] = weights[i];
+    }
+    weigh_rows(r->rows, r->n_rows, &ids, by_id, used);
+    weigh_rows(r->slivers, r->n_slivers, &ids, by_id, used);
+    r->weighted = true;
+    if (unused != NULL) {
+        *unused = 0;
+        for (uint32_t id = 0; id < ids.count; id++)
+            *unused += !used[id];
+    }
+done:
+    ds_text_dict_free(&ids);
+    free(by_id);
+    free(used);
+    return st;
+}
+
 /* --- writing ------------------------------------------------------------------------------ */
 
-static void write_rows(FILE *f, const ds_overlap_row *rows, size_t n)
+static void write_rows(FILE *f, const ds_overlap_row *rows, size_t n, bool weighted)
 {
-    fputs("unit_id,zone_id,unit_area_m2,zone_area_m2,inter_area_m2,share_of_unit,share_of_zone\n", f);
+    fputs("unit_id,zone_id,unit_area_m2,zone_area_m2,inter_area_m2,share_of_unit,share_of_zone", f);
+    fputs(weighted ? ",pop_in_zone,pop_method\n" : "\n", f);
     for (size_t i = 0; i < n; i++) {
         ds_output_csv_field(f, rows[i].unit_id, ',');
         fputc(',', f);
         ds_output_csv_field(f, rows[i].zone_id, ',');
-        fprintf(f, ",%.17g,%.17g,%.17g,%.17g,%.17g\n", rows[i].unit_area_m2, rows[i].zone_area_m2,
+        fprintf(f, ",%.17g,%.17g,%.17g,%.17g,%.17g", rows[i].unit_area_m2, rows[i].zone_area_m2,
                 rows[i].inter_area_m2, rows[i].share_of_unit, rows[i].share_of_zone);
+        if (weighted && isnan(rows[i].unit_weight))
+            fputs(",,no_weight", f);
+        else if (weighted)
+            fprintf(f, ",%.17g,areal_estimate", rows[i].unit_weight * rows[i].share_of_unit);
+        fputc('\n', f);
     }
 }
 
@@ -594,8 +655,15 @@ static ds_status write_file(const char *dir, const char *name, const ds_overlap_
     return ds_output_commit(output, err);
 }
 
-static void write_overlap(FILE *f, const ds_overlap_result *r) { write_rows(f, r->rows, r->n_rows); }
-static void write_slivers(FILE *f, const ds_overlap_result *r) { write_rows(f, r->slivers, r->n_slivers); }
+static void write_overlap(FILE *f, const ds_overlap_result *r)
+{
+    write_rows(f, r->rows, r->n_rows, r->weighted);
+}
+
+static void write_slivers(FILE *f, const ds_overlap_result *r)
+{
+    write_rows(f, r->slivers, r->n_slivers, r->weighted);
+}
 
 static void write_unmatched(FILE *f, const ds_overlap_result *r)
 {

@@ -121,6 +121,25 @@ static void test_overlap_generated(void **state)
     char path[256];
     snprintf(path, sizeof path, "%s/overlap.csv", out);
     assert_int_equal(access(path, R_OK), 0);
+    /* Weights: U1 = 1000 people spread evenly, so A gets 1000 x share(U1, A); U2 is in no
+     * zone and U9 is no unit: 2 weights apply to no pair. */
+    const char *ids[] = {"U1", "U2", "U9"};
+    const double weights[] = {1000, 50, 7};
+    size_t unused;
+    assert_int_equal(ds_overlap_set_weights(r, 3, ids, weights, &unused, &err), DS_OK);
+    assert_int_equal(unused, 2);
+    assert_close(ds_overlap_row_at(r, 0)->unit_weight * ds_overlap_row_at(r, 0)->share_of_unit,
+                 1000 * a->share_of_unit, 1e-15);
+    assert_int_equal(ds_overlap_write(r, out, &err), DS_OK);
+    char line[256] = "";
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(line, sizeof line, f));
+    fclose(f);
+    assert_non_null(strstr(line, ",pop_in_zone,pop_method"));
+    const char *twice[] = {"U1", "U1"};
+    assert_int_equal(ds_overlap_set_weights(r, 2, twice, weights, NULL, &err), DS_EDATA);
+    assert_non_null(strstr(err.message, "'U1' has two weights"));
     ds_overlap_result_free(r);
     options.unit_id = "nope";
     assert_int_equal(ds_overlap_layers(u, z, &options, &r, &err), DS_EUSAGE);

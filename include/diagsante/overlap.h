@@ -28,6 +28,7 @@ typedef struct ds_overlap_row {
     const char *unit_id, *zone_id; /* owned by the result */
     double unit_area_m2, zone_area_m2, inter_area_m2;
     double share_of_unit, share_of_zone;
+    double unit_weight;            /* NAN unless ds_overlap_set_weights gave one */
 } ds_overlap_row;
 
 typedef struct ds_overlap_result ds_overlap_result;
@@ -51,6 +52,15 @@ const char *ds_overlap_unmatched_at(const ds_overlap_result *result, size_t i, d
 /* Problems met ("units shape 12 (QP031001): repaired: Self-intersection[...]"). */
 size_t ds_overlap_problem_count(const ds_overlap_result *result);
 const char *ds_overlap_problem_at(const ds_overlap_result *result, size_t i);
+
+/* Attaches a weight (a population) to the units named in unit_ids; the written tables
+ * then add pop_in_zone = weight x share_of_unit, an areal estimate (it assumes the
+ * population spread evenly over the unit), and pop_method = "areal_estimate", or an
+ * empty pop_in_zone and "no_weight" for a unit without one. *unused (may be NULL)
+ * receives how many weights apply to no pair (a unit in no zone, or no such unit).
+ * DS_EDATA when a unit is given two weights. */
+ds_status ds_overlap_set_weights(ds_overlap_result *result, size_t n, const char *const *unit_ids,
+                                 const double *weights, size_t *unused, ds_error *err);
 
 /* Writes dir/overlap.csv, dir/slivers.csv, dir/units_unmatched.csv and
  * dir/problems.csv, each atomically (output.h). dir must exist. */

@@ -123,6 +123,14 @@ if [ -r "$QPV_SHP" ] && [ -r "$COM_SHP" ]; then
         has overlap-real-semeac "$TMP/ov/overlap.csv" "QP065003,65417," &&
         has overlap-real-header "$TMP/ov/overlap.csv" "unit_id,zone_id,unit_area_m2,zone_area_m2,inter_area_m2,share_of_unit,share_of_zone"
     if [ "$(wc -l < "$TMP/ov/units_unmatched.csv")" -eq 1 ]; then echo "ok overlap-real-all-matched"; else echo "FAIL overlap-real-all-matched"; failed=1; fi
+    # Weights: QP065003 has pop_mun 3316 in qp.csv (INSEE); its areal estimates over
+    # Tarbes and Séméac must add back to 3316.
+    expect overlap-weights 0 "$BIN" overlap --units="$QPV_SHP" --unit-id=code_qp --zones="$COM_SHP" --zone-id=code \
+        --out="$TMP/ov" --weights="$SHARED/qpv2015_occitanie/qp.csv" --weight-id=code_qp --weight-col=pop_mun &&
+        has overlap-weights-summary "$TMP/out" "0 rows without a weight" &&
+        has overlap-weights-method "$TMP/ov/overlap.csv" "areal_estimate"
+    total=$(awk -F, '$1 == "QP065003" { s += $8 } END { printf "%.6f", s }' "$TMP/ov/overlap.csv" "$TMP/ov/slivers.csv")
+    if [ "$total" = "3316.000000" ]; then echo "ok overlap-weights-sum"; else echo "FAIL overlap-weights-sum: $total"; failed=1; fi
 fi
 
 if [ -r "$SHARED/insee/qpv2015/DEMO_2017.csv" ]; then
