@@ -1129,6 +1129,37 @@ static ds_status find_dimensions(loader *L)
     return DS_OK;
 }
 
+/* In a wide table where only the territory tells rows apart (no year, sex, age or
+ * other dimension column), counts the territory codes found on several rows. */
+static void find_repeated_territories(ds_table *t)
+{
+    ds_load_report *r = &t->report;
+    long tc = r->territory_column;
+    if (r->layout != DS_LAYOUT_WIDE || tc < 0 || r->year_column >= 0 || r->sex_column >= 0 ||
+        r->age_column >= 0 || t->n_dimension_columns > 0)
+        return;
+    const column *col = &t->columns[tc];
+    if (col->uses == NULL || col->ids == NULL)
+        return;
+    for (size_t id = 0; id < col->dict.count; id++)
+        r->repeated_territories += col->uses[id] > 1;
+    if (r->repeated_territories == 0)
+        return;
+    /* The first row whose code was seen on an earlier row. */
+    for (size_t row = 0; row < t->n_rows; row++) {
+        uint32_t id = col->ids[row];
+        if (id == UINT32_MAX || col->uses[id] < 2)
+            continue;
+        for (size_t later = row + 1; later < t->n_rows; later++)
+            if (col->ids[later] == id) {
+                r->first_repeated = ds_table_text(t, row, (size_t)tc);
+                r->first_repeated_lines[0] = t->row_lines[row];
+                r->first_repeated_lines[1] = t->row_lines[later];
+                return;
+            }
+    }
+}
+
 /* Layout, roles and the territory column. */
 static ds_status finish_report(loader *L)
 {
@@ -1181,6 +1212,7 @@ static ds_status finish_report(loader *L)
     ds_status status = find_dimensions(L);
     if (status != DS_OK)
         return status;
+    find_repeated_territories(t);
     if (t->n_rejected > 1)
         qsort(t->rejected, t->n_rejected, sizeof *t->rejected, compare_rejected);
     r->rows_loaded = t->n_rows;

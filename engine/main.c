@@ -120,6 +120,10 @@ static void print_report(const ds_table *table, size_t max_listed)
     printf("\n");
     printf("  rows          %zu loaded, %zu rejected, %zu blank ignored (%zu lines read)\n",
            r->rows_loaded, r->rows_rejected, r->blank_records, r->lines);
+    if (r->repeated_territories > 0)
+        printf("  warning       %zu territor%s on more than one row (first %s, lines %zu and %zu)\n",
+               r->repeated_territories, r->repeated_territories == 1 ? "y" : "ies",
+               r->first_repeated, r->first_repeated_lines[0], r->first_repeated_lines[1]);
     printf("  columns       %zu", ds_table_columns(table));
     if (r->empty_unnamed_columns_dropped > 0)
         printf(" (%zu empty unnamed columns dropped)", r->empty_unnamed_columns_dropped);

@@ -489,6 +489,23 @@ static void test_long_layout_and_observations(void **state)
     ds_table_free(t);
 }
 
+/* A wide table listing a commune twice: reported with its first two lines. With a year
+ * column the same code on several rows is expected and not reported. */
+static void test_repeated_territories(void **state)
+{
+    (void)state;
+    ds_table *t = load_ok(fixture("repeat.csv", "code;POP\n31555;1\n34172;2\n31555;3\n30189;4\n34172;5\n", 0), NULL);
+    const ds_load_report *r = ds_table_report(t);
+    assert_int_equal(r->repeated_territories, 2);
+    assert_string_equal(r->first_repeated, "31555");
+    assert_int_equal(r->first_repeated_lines[0], 2);
+    assert_int_equal(r->first_repeated_lines[1], 4);
+    ds_table_free(t);
+    t = load_ok(fixture("years.csv", "code;annee;POP\n31555;2019;1\n31555;2020;2\n", 0), NULL);
+    assert_int_equal(ds_table_report(t)->repeated_territories, 0);
+    ds_table_free(t);
+}
+
 /* A text column that varies within a territory (cause) is a dimension of the
  * observations; one that the territory determines (a label) is not. */
 static void test_dimension_columns(void **state)
@@ -792,6 +809,7 @@ int main(void)
         cmocka_unit_test(test_empty_inputs),
         cmocka_unit_test(test_long_layout_and_observations),
         cmocka_unit_test(test_dimension_columns),
+        cmocka_unit_test(test_repeated_territories),
         cmocka_unit_test(test_sample_misjudged_column),
         cmocka_unit_test(test_late_numbers),
         cmocka_unit_test(test_late_identifiers),

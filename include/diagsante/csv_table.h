@@ -162,6 +162,10 @@ typedef struct ds_load_report {
     long territory_column;          /* -1 when none */
     long indicator_column, year_column, sex_column, age_column;   /* long layout, or -1 */
     long value_column, numerator_column, denominator_column;      /* long layout, or -1 */
+    size_t repeated_territories;    /* wide tables whose rows nothing but the territory
+                                       tells apart: codes found on more than one row */
+    const char *first_repeated;     /* the first of them (owned by the table), and */
+    size_t first_repeated_lines[2]; /* the lines of its first two rows */
     size_t n_dimension_columns;     /* other text columns that vary within a territory */
     const size_t *dimension_columns;/* (a cause of death, a pathology): an observation is
                                        only identified with their values; owned by the table */
