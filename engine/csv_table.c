@@ -1467,6 +1467,21 @@ const char *ds_table_text(const ds_table *t, size_t row, size_t c)
     return ds_text_dict_get(&col->dict, id);
 }
 
+const char *ds_table_cell_text(const ds_table *t, size_t row, size_t c,
+                               char buf[DS_CELL_TEXT_MAX])
+{
+    double v;
+    if (ds_table_column_type(t, c) != DS_COLUMN_NUMBER)
+        return ds_table_text(t, row, c);
+    if (ds_table_number(t, row, c, &v) != DS_CELL_VALUE)
+        return NULL;
+    if (v == floor(v) && fabs(v) < 1e15)
+        snprintf(buf, DS_CELL_TEXT_MAX, "%lld", (long long)v); /* no locale involved */
+    else
+        snprintf(buf, DS_CELL_TEXT_MAX, "%.17g", v);
+    return buf;
+}
+
 const char *ds_table_code(const ds_table *t, size_t row, size_t c)
 {
     if (c >= t->n_columns || row >= t->n_rows)

@@ -674,23 +674,14 @@ static int command_remap(int argc, char **argv)
         exit_code = 71;
         goto done;
     }
-    /* A code column typed numeric (too few valid codes to be recognised as one) holds
-     * no leading zeros, or it would be text: its integers are the codes. */
-    bool numeric_codes = ds_table_column_type(table, (size_t)code) == DS_COLUMN_NUMBER;
-    code_texts = numeric_codes ? calloc(rows + 1, DS_CODE_MAX) : NULL;
-    if (numeric_codes && code_texts == NULL) {
+    code_texts = calloc(rows + 1, DS_CELL_TEXT_MAX);
+    if (code_texts == NULL) {
         fprintf(stderr, "diagsante: out of memory\n");
         exit_code = 71;
         goto done;
     }
     for (size_t r = 0; r < rows; r++) {
-        const char *text = ds_table_text(table, r, (size_t)code);
-        double v;
-        if (numeric_codes && ds_table_number(table, r, (size_t)code, &v) == DS_CELL_VALUE &&
-            v >= 0 && v < 1e9 && v == (double)(long)v) {
-            snprintf(code_texts + r * DS_CODE_MAX, DS_CODE_MAX, "%ld", (long)v);
-            text = code_texts + r * DS_CODE_MAX;
-        }
+        const char *text = ds_table_cell_text(table, r, (size_t)code, code_texts + r * DS_CELL_TEXT_MAX);
         codes[r] = text != NULL ? text : "";
         for (size_t k = 0; k < n_columns; k++) {
             double v = 0;
@@ -786,7 +777,7 @@ static int read_weights(const char *path, const char *id_col, const char *weight
     size_t rows = ds_table_rows(table), n = 0;
     const char **ids = malloc((rows + 1) * sizeof *ids);
     double *weights = malloc((rows + 1) * sizeof *weights);
-    char *numbers = calloc(rows + 1, 32);
+    char *numbers = calloc(rows + 1, DS_CELL_TEXT_MAX);
     int code = 0;
     if (ids == NULL || weights == NULL || numbers == NULL) {
         fprintf(stderr, "diagsante: out of memory\n");
@@ -795,12 +786,8 @@ static int read_weights(const char *path, const char *id_col, const char *weight
     }
     *skipped = 0;
     for (size_t r = 0; r < rows; r++) {
-        double w, v;
-        const char *id = ds_table_text(table, r, (size_t)ic);
-        if (id == NULL && ds_table_number(table, r, (size_t)ic, &v) == DS_CELL_VALUE) {
-            snprintf(numbers + 32 * r, 32, "%.17g", v); /* an id column typed numeric */
-            id = numbers + 32 * r;
-        }
+        double w;
+        const char *id = ds_table_cell_text(table, r, (size_t)ic, numbers + r * DS_CELL_TEXT_MAX);
         if (id == NULL || ds_table_number(table, r, (size_t)wc, &w) != DS_CELL_VALUE) {
             (*skipped)++;
             continue;

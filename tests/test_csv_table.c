@@ -486,6 +486,11 @@ static void test_long_layout_and_observations(void **state)
     assert_int_equal(obs.status, DS_CELL_SECRET);
     ds_table_observation(t, 2, &obs);
     assert_true(obs.value == 3.0);
+    /* Any cell as text: text as is, integers without decimals, a secret cell none. */
+    char buf[DS_CELL_TEXT_MAX];
+    assert_string_equal(ds_table_cell_text(t, 1, 1, buf), "Montpellier");
+    assert_string_equal(ds_table_cell_text(t, 1, 2, buf), "3");
+    assert_null(ds_table_cell_text(t, 1, 3, buf));
     ds_table_free(t);
 }
 

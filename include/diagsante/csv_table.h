@@ -119,6 +119,16 @@ ds_cell_status ds_table_number(const ds_table *table, size_t row, size_t column,
  * NULL when the cell is missing or the column is numeric. Code cells are normalised
  * when valid, verbatim otherwise. */
 const char *ds_table_text(const ds_table *table, size_t row, size_t column);
+/* Room for the text of a numeric cell written by ds_table_cell_text. */
+#define DS_CELL_TEXT_MAX 32
+
+/* The text of any cell holding a value: a text or code cell's text (owned by the
+ * table), or a number written into buf (an integer without decimals: an identifier
+ * column that was typed numeric, such as 5-digit codes too few to be recognised, reads
+ * back as its codes). NULL when the cell is missing, secret or not applicable. */
+const char *ds_table_cell_text(const ds_table *table, size_t row, size_t column,
+                               char buf[DS_CELL_TEXT_MAX]);
+
 /* The normalised code of a code cell, NULL when the cell is missing or not a valid
  * code (e.g. the "Ensemble" total row of an INSEE QPV file). */
 const char *ds_table_code(const ds_table *table, size_t row, size_t column);
