@@ -29,11 +29,15 @@ static const struct {
     {45.15, -12.82}, /* 976 Mayotte */
 };
 
+typedef struct unmatched_unit {
+    const char *id; /* one of ids */
+    double area_m2;
+} unmatched_unit;
+
 struct ds_overlap_result {
     ds_overlap_row *rows, *slivers;
     size_t n_rows, n_slivers;
-    char **unmatched;
-    double *unmatched_area;
+    unmatched_unit *unmatched; /* sorted by id */
     size_t n_unmatched;
     char **problems;
     size_t n_problems, problems_cap;
@@ -106,7 +110,6 @@ void ds_overlap_result_free(ds_overlap_result *r)
     free(r->rows);
     free(r->slivers);
     free(r->unmatched); /* the strings are in ids */
-    free(r->unmatched_area);
     for (size_t i = 0; i < r->n_ids; i++)
         free(r->ids[i]);
     free(r->ids);
@@ -124,8 +127,8 @@ const char *ds_overlap_problem_at(const ds_overlap_result *r, size_t i) { return
 const char *ds_overlap_unmatched_at(const ds_overlap_result *r, size_t i, double *area_m2)
 {
     if (area_m2 != NULL)
-        *area_m2 = r->unmatched_area[i];
-    return r->unmatched[i];
+        *area_m2 = r->unmatched[i].area_m2;
+    return r->unmatched[i].id;
 }
 
 /* --- where a feature lies -------------------------------------------------------------- */
@@ -399,9 +402,9 @@ static int compare_rows(const void *a, const void *b)
     return c != 0 ? c : strcmp(x->zone_id, y->zone_id);
 }
 
-static int compare_strings(const void *a, const void *b)
+static int compare_unmatched(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return strcmp(((const unmatched_unit *)a)->id, ((const unmatched_unit *)b)->id);
 }
 
 static char *keep_id(ds_overlap_result *r, const char *id)
@@ -490,8 +493,7 @@ static ds_status overlay_groups(ds_geom *geom, const groups *g, side *units, sid
         qsort(r->slivers, r->n_slivers, sizeof *r->slivers, compare_rows);
     /* Units with a shape and no pair above the threshold. */
     r->unmatched = malloc((n_units + 1) * sizeof *r->unmatched);
-    r->unmatched_area = malloc((n_units + 1) * sizeof *r->unmatched_area);
-    if (r->unmatched == NULL || r->unmatched_area == NULL) {
+    if (r->unmatched == NULL) {
         st = ds_error_set(err, DS_ENOMEM, "out of memory");
         goto done;
     }
@@ -502,17 +504,11 @@ static ds_status overlay_groups(ds_geom *geom, const groups *g, side *units, sid
             st = ds_error_set(err, DS_ENOMEM, "out of memory");
             break;
         }
-        r->unmatched[r->n_unmatched++] = unit_ids[i];
+        r->unmatched[r->n_unmatched++] =
+            (unmatched_unit){unit_ids[i], ds_shape_area(units->shapes[i])};
     }
-    /* Sort the ids, then look the areas up again. */
     if (r->n_unmatched > 1)
-        qsort(r->unmatched, r->n_unmatched, sizeof *r->unmatched, compare_strings);
-    for (size_t k = 0; k < r->n_unmatched; k++)
-        for (size_t i = 0; i < n_units; i++)
-            if (unit_ids[i] == r->unmatched[k]) {
-                r->unmatched_area[k] = ds_shape_area(units->shapes[i]);
-                break;
-            }
+        qsort(r->unmatched, r->n_unmatched, sizeof *r->unmatched, compare_unmatched);
 done:
     free(u), free(z), free(u_index), free(z_index), free(matched), free(unit_ids), free(zone_ids);
     return st;
@@ -669,8 +665,8 @@ static void write_unmatched(FILE *f, const ds_overlap_result *r)
 {
     fputs("unit_id,unit_area_m2\n", f);
     for (size_t i = 0; i < r->n_unmatched; i++) {
-        ds_output_csv_field(f, r->unmatched[i], ',');
-        fprintf(f, ",%.17g\n", r->unmatched_area[i]);
+        ds_output_csv_field(f, r->unmatched[i].id, ',');
+        fprintf(f, ",%.17g\n", r->unmatched[i].area_m2);
     }
 }
 
