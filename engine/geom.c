@@ -181,6 +181,66 @@ static GEOSGeometry *polygonal_part(ds_geom *geom, const GEOSGeometry *g)
     return multi;
 }
 
+static void destroy_shape(ds_geom *geom, ds_shape *shape);
+
+/* Wraps g (taken) in a new shape with its area and bounds. */
+static ds_status shape_from(ds_geom *geom, GEOSGeometry *g, ds_shape **out, ds_error *err)
+{
+    ds_shape *shape = calloc(1, sizeof *shape);
+    if (shape == NULL) {
+        GEOSGeom_destroy_r(geom->handle, g);
+        return ds_error_set(err, DS_ENOMEM, "out of memory");
+    }
+    shape->geometry = g;
+    if (!GEOSArea_r(geom->handle, g, &shape->area) ||
+        !GEOSGeom_getXMin_r(geom->handle, g, &shape->bounds[0]) ||
+        !GEOSGeom_getYMin_r(geom->handle, g, &shape->bounds[1]) ||
+        !GEOSGeom_getXMax_r(geom->handle, g, &shape->bounds[2]) ||
+        !GEOSGeom_getYMax_r(geom->handle, g, &shape->bounds[3])) {
+        destroy_shape(geom, shape);
+        return geos_failed(geom, err, "measure a shape");
+    }
+    *out = shape;
+    return DS_OK;
+}
+
+ds_status ds_shape_union(ds_geom *geom, ds_shape *const *shapes, size_t n, ds_shape **out,
+                         ds_error *err)
+{
+    *out = NULL;
+    geom->message[0] = '\0';
+    if (n == 0)
+        return ds_error_set(err, DS_EUSAGE, "a union of no shape");
+    GEOSGeometry **parts = calloc(n, sizeof *parts);
+    if (parts == NULL)
+        return ds_error_set(err, DS_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        if ((parts[i] = GEOSGeom_clone_r(geom->handle, shapes[i]->geometry)) == NULL) {
+            for (size_t k = 0; k < i; k++)
+                GEOSGeom_destroy_r(geom->handle, parts[k]);
+            free(parts);
+            return geos_failed(geom, err, "copy a shape");
+        }
+    GEOSGeometry *collection =
+        GEOSGeom_createCollection_r(geom->handle, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)n);
+    if (collection == NULL) {
+        for (size_t k = 0; k < n; k++)
+            GEOSGeom_destroy_r(geom->handle, parts[k]);
+        free(parts);
+        return geos_failed(geom, err, "gather shapes");
+    }
+    free(parts); /* the collection took the parts */
+    GEOSGeometry *merged = GEOSUnaryUnion_r(geom->handle, collection);
+    GEOSGeom_destroy_r(geom->handle, collection);
+    if (merged == NULL)
+        return geos_failed(geom, err, "merge shapes");
+    GEOSGeometry *polygons = polygonal_part(geom, merged);
+    GEOSGeom_destroy_r(geom->handle, merged);
+    if (polygons == NULL)
+        return geos_failed(geom, err, "keep the polygons of a union");
+    return shape_from(geom, polygons, out, err);
+}
+
 ds_status ds_shape_new(ds_geom *geom, const ds_polygon_view *polygons, size_t n, ds_shape **out,
                        char *repaired, ds_error *err)
 {
@@ -224,25 +284,12 @@ ds_status ds_shape_new(ds_geom *geom, const ds_polygon_view *polygons, size_t n,
         if (g == NULL)
             return geos_failed(geom, err, "keep the polygons of a repaired shape");
     }
-    ds_shape *shape = calloc(1, sizeof *shape);
-    if (shape == NULL) {
-        GEOSGeom_destroy_r(geom->handle, g);
-        return ds_error_set(err, DS_ENOMEM, "out of memory");
-    }
-    shape->geometry = g;
-    if (!GEOSArea_r(geom->handle, g, &shape->area) ||
-        !GEOSGeom_getXMin_r(geom->handle, g, &shape->bounds[0]) ||
-        !GEOSGeom_getYMin_r(geom->handle, g, &shape->bounds[1]) ||
-        !GEOSGeom_getXMax_r(geom->handle, g, &shape->bounds[2]) ||
-        !GEOSGeom_getYMax_r(geom->handle, g, &shape->bounds[3])) {
-        ds_shape_free(geom, shape);
-        return geos_failed(geom, err, "measure a shape");
-    }
-    *out = shape;
-    return DS_OK;
+    return shape_from(geom, g, out, err);
 }
 
-void ds_shape_free(ds_geom *geom, ds_shape *shape)
+void ds_shape_free(ds_geom *geom, ds_shape *shape) { destroy_shape(geom, shape); }
+
+static void destroy_shape(ds_geom *geom, ds_shape *shape)
 {
     if (shape == NULL)
         return;

@@ -14,6 +14,7 @@
 #include "diagsante/error.h"
 #include "diagsante/layer.h"
 #include "diagsante/output.h"
+#include "diagsante/coverage.h"
 #include "diagsante/overlap.h"
 #include "diagsante/referential.h"
 
@@ -44,6 +45,8 @@ static const char USAGE[] =
     "  remap FILE       puts counts by commune of an older geography onto today's\n"
     "                   communes (merged communes summed), listing the codes it\n"
     "                   cannot map\n"
+    "  coverage         which contrats de ville and QPV lie in a CLS territory, in\n"
+    "                   count, population and area, by membership and by geometry\n"
     "\n"
     "Options:\n"
     "  -h, --help       this help (also: diagsante COMMAND --help)\n"
@@ -911,6 +914,248 @@ static int command_overlap(int argc, char **argv)
     return finish_stdout(exit_code);
 }
 
+static const char COVERAGE_USAGE[] =
+    "Usage: diagsante coverage --cls=CLS.csv|CLS.shp --cv=CV.csv|CV.shp --qpv=QPV.shp\n"
+    "                          --qpv-id=FIELD --out=DIR [OPTIONS]\n"
+    "\n"
+    "Which contrats de ville (CV) and QPV lie in a CLS territory, in count, population\n"
+    "and area, by membership (communes and EPCI of the territory files) and by geometry\n"
+    "(true areas), for the signed CLS and for signed + préfiguration. Writes in DIR:\n"
+    "  summary.csv        % of CV with at least one QPV in a CLS, % of CV entirely in CLS,\n"
+    "                     % of QPV, of QPV population, of QPV area; per scope and method\n"
+    "  cv.csv             per CV and method: QPV, population, how many and how much in a\n"
+    "                     CLS, area share, class full|partial|none\n"
+    "  cls.csv            per CLS: its communes, QPV and CV\n"
+    "  qpv.csv            per QPV: communes, CV, CLS (with status), shares\n"
+    "  discrepancies.csv  where membership and geometry disagree, with the reason\n"
+    "  problems.csv       shapes repaired or left out, codes that could not be mapped\n"
+    "and the summary on standard output.\n"
+    "\n"
+    "  --cls=PATH           CLS: a territory file (territory_id, name, kind=cls, status\n"
+    "                       signé|préfiguration|achevé, start, end, member_kind\n"
+    "                       commune|epci|qpv, member_code) or polygons (.shp) with\n"
+    "                       --cls-id=FIELD [--cls-name=FIELD] [--cls-status=FIELD: without\n"
+    "                       it every CLS of the layer is taken as signé]\n"
+    "  --cv=PATH            contrats de ville: a territory file (kind=cv) or polygons with\n"
+    "                       --cv-id=FIELD [--cv-name=FIELD]\n"
+    "  --qpv-commune=FIELD  the QPV attribute naming its commune(s); compared with the\n"
+    "                       commune contours, or used alone without them\n"
+    "  --communes=C.shp     commune contours (any vintage) with --commune-id=FIELD: gives\n"
+    "                       each QPV its communes by overlay, and the geometric method\n"
+    "  --qpv-pop=FILE.csv   QPV populations: --qpv-pop-col=COL (default pop_mun) and\n"
+    "                       --qpv-pop-id=COL (default: the column of QPV codes)\n"
+    "  --referential=DIR    referential tables (default as for 'territory')\n"
+    "  --min-share=S        smallest share of a QPV counted in a commune or CLS (0.001)\n"
+    "  --crs=EPSG:N         CRS of the layers without .prj\n"
+    "  -h, --help           this help\n";
+
+static bool is_shapefile(const char *path)
+{
+    size_t n = strlen(path);
+    return n > 4 && (strcmp(path + n - 4, ".shp") == 0 || strcmp(path + n - 4, ".SHP") == 0);
+}
+
+/* Reads the QPV populations: codes and values, owned by *table. Prints its errors. */
+static int read_qpv_population(const char *path, const char *id_col, const char *pop_col,
+                               ds_table **table, const char ***ids, double **values, size_t *n,
+                               size_t *skipped)
+{
+    ds_error err;
+    ds_status st = ds_table_load(path, NULL, table, &err);
+    if (st != DS_OK) {
+        fprintf(stderr, "diagsante: %s\n", err.message);
+        return ds_status_exit_code(st);
+    }
+    long ic = -1, pc = ds_table_column_index(*table, pop_col ? pop_col : "pop_mun");
+    if (id_col != NULL)
+        ic = ds_table_column_index(*table, id_col);
+    else
+        for (size_t k = 0; k < ds_table_columns(*table) && ic < 0; k++) {
+            ds_code_kind kind = ds_table_column_code_kind(*table, k);
+            if (kind == DS_CODE_QPV2015 || kind == DS_CODE_QPV2024)
+                ic = (long)k;
+        }
+    if (ic < 0 || pc < 0 || ds_table_column_type(*table, (size_t)pc) != DS_COLUMN_NUMBER) {
+        fprintf(stderr, "diagsante: %s: no %s column, or no numeric %s column (--qpv-pop-id, "
+                        "--qpv-pop-col)\n", path, id_col ? id_col : "QPV code",
+                pop_col ? pop_col : "pop_mun");
+        return EXIT_USAGE;
+    }
+    size_t rows = ds_table_rows(*table);
+    *ids = malloc((rows + 1) * sizeof **ids);
+    *values = malloc((rows + 1) * sizeof **values);
+    if (*ids == NULL || *values == NULL) {
+        fprintf(stderr, "diagsante: out of memory\n");
+        return 71;
+    }
+    *n = *skipped = 0;
+    for (size_t r = 0; r < rows; r++) {
+        double v;
+        const char *id = ds_table_text(*table, r, (size_t)ic);
+        if (id == NULL || ds_table_number(*table, r, (size_t)pc, &v) != DS_CELL_VALUE) {
+            (*skipped)++;
+            continue;
+        }
+        (*ids)[*n] = id;
+        (*values)[(*n)++] = v;
+    }
+    return 0;
+}
+
+static int command_coverage(int argc, char **argv)
+{
+    enum { OPT_CLS = 256, OPT_CLS_ID, OPT_CLS_NAME, OPT_CLS_STATUS, OPT_CV, OPT_CV_ID, OPT_CV_NAME,
+           OPT_QPV, OPT_QPV_ID, OPT_QPV_COMMUNE, OPT_QPV_POP, OPT_QPV_POP_ID, OPT_QPV_POP_COL,
+           OPT_COMMUNES, OPT_COMMUNE_ID, OPT_REFERENTIAL, OPT_MIN_SHARE, OPT_CRS, OPT_OUT };
+    static const struct option options[] = {
+        {"cls", required_argument, NULL, OPT_CLS},
+        {"cls-id", required_argument, NULL, OPT_CLS_ID},
+        {"cls-name", required_argument, NULL, OPT_CLS_NAME},
+        {"cls-status", required_argument, NULL, OPT_CLS_STATUS},
+        {"cv", required_argument, NULL, OPT_CV},
+        {"cv-id", required_argument, NULL, OPT_CV_ID},
+        {"cv-name", required_argument, NULL, OPT_CV_NAME},
+        {"qpv", required_argument, NULL, OPT_QPV},
+        {"qpv-id", required_argument, NULL, OPT_QPV_ID},
+        {"qpv-commune", required_argument, NULL, OPT_QPV_COMMUNE},
+        {"qpv-pop", required_argument, NULL, OPT_QPV_POP},
+        {"qpv-pop-id", required_argument, NULL, OPT_QPV_POP_ID},
+        {"qpv-pop-col", required_argument, NULL, OPT_QPV_POP_COL},
+        {"communes", required_argument, NULL, OPT_COMMUNES},
+        {"commune-id", required_argument, NULL, OPT_COMMUNE_ID},
+        {"referential", required_argument, NULL, OPT_REFERENTIAL},
+        {"min-share", required_argument, NULL, OPT_MIN_SHARE},
+        {"crs", required_argument, NULL, OPT_CRS},
+        {"out", required_argument, NULL, OPT_OUT},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *cls_path = NULL, *cv_path = NULL, *qpv_path = NULL, *communes_path = NULL;
+    const char *pop_path = NULL, *pop_id = NULL, *pop_col = NULL, *dir = NULL, *out_dir = NULL;
+    ds_coverage_input in;
+    ds_coverage_input_init(&in);
+    ds_layer_options layer_options;
+    ds_layer_options_init(&layer_options);
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+        switch (opt) {
+        case OPT_CLS: cls_path = optarg; break;
+        case OPT_CLS_ID: in.cls.id_field = optarg; break;
+        case OPT_CLS_NAME: in.cls.name_field = optarg; break;
+        case OPT_CLS_STATUS: in.cls.status_field = optarg; break;
+        case OPT_CV: cv_path = optarg; break;
+        case OPT_CV_ID: in.cv.id_field = optarg; break;
+        case OPT_CV_NAME: in.cv.name_field = optarg; break;
+        case OPT_QPV: qpv_path = optarg; break;
+        case OPT_QPV_ID: in.qpv_id = optarg; break;
+        case OPT_QPV_COMMUNE: in.qpv_commune_field = optarg; break;
+        case OPT_QPV_POP: pop_path = optarg; break;
+        case OPT_QPV_POP_ID: pop_id = optarg; break;
+        case OPT_QPV_POP_COL: pop_col = optarg; break;
+        case OPT_COMMUNES: communes_path = optarg; break;
+        case OPT_COMMUNE_ID: in.commune_id = optarg; break;
+        case OPT_REFERENTIAL: dir = optarg; break;
+        case OPT_MIN_SHARE: {
+            char *end;
+            in.min_share = strtod(optarg, &end);
+            if (*optarg == '\0' || *end != '\0' || !(in.min_share >= 0 && in.min_share < 0.5))
+                return usage_error("--min-share is a share in [0, 0.5), not '%s'", optarg);
+            break;
+        }
+        case OPT_CRS: layer_options.crs = optarg; break;
+        case OPT_OUT: out_dir = optarg; break;
+        case 'h':
+            fputs(COVERAGE_USAGE, stdout);
+            return 0;
+        default:
+            fputs(COVERAGE_USAGE, stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (cls_path == NULL || cv_path == NULL || qpv_path == NULL || in.qpv_id == NULL ||
+        out_dir == NULL)
+        return usage_error("%s", "coverage needs --cls, --cv, --qpv, --qpv-id and --out");
+    if (optind != argc)
+        return usage_error("unexpected argument '%s'", argv[optind]);
+    if (communes_path != NULL && in.commune_id == NULL)
+        return usage_error("%s", "--communes needs --commune-id");
+    if (is_shapefile(cls_path) && in.cls.id_field == NULL)
+        return usage_error("%s", "a CLS layer needs --cls-id");
+    if (is_shapefile(cv_path) && in.cv.id_field == NULL)
+        return usage_error("%s", "a CV layer needs --cv-id");
+
+    ds_error err;
+    ds_status st = DS_OK;
+    ds_referential *ref = NULL;
+    ds_layer *qpv = NULL, *communes = NULL, *cls_layer = NULL, *cv_layer = NULL;
+    ds_table *pop_table = NULL;
+    const char **pop_ids = NULL;
+    double *pop_values = NULL;
+    ds_coverage *coverage = NULL;
+    size_t pop_skipped = 0;
+    int exit_code = 0;
+    layer_options.id_field = in.qpv_id;
+    st = ds_referential_open(referential_dir(dir), &ref, &err);
+    if (st == DS_OK)
+        st = ds_layer_read_shapefile(qpv_path, &layer_options, &qpv, &err);
+    layer_options.id_field = in.commune_id;
+    if (st == DS_OK && communes_path != NULL)
+        st = ds_layer_read_shapefile(communes_path, &layer_options, &communes, &err);
+    layer_options.id_field = in.cls.id_field;
+    if (st == DS_OK && is_shapefile(cls_path))
+        st = ds_layer_read_shapefile(cls_path, &layer_options, &cls_layer, &err);
+    layer_options.id_field = in.cv.id_field;
+    if (st == DS_OK && is_shapefile(cv_path))
+        st = ds_layer_read_shapefile(cv_path, &layer_options, &cv_layer, &err);
+    if (st != DS_OK) {
+        fprintf(stderr, "diagsante: %s\n", err.message);
+        exit_code = ds_status_exit_code(st);
+        goto done;
+    }
+    if (pop_path != NULL &&
+        (exit_code = read_qpv_population(pop_path, pop_id, pop_col, &pop_table, &pop_ids,
+                                         &pop_values, &in.n_population, &pop_skipped)) != 0)
+        goto done;
+    in.referential = ref;
+    in.qpv = qpv;
+    in.communes = communes;
+    in.cls.layer = cls_layer;
+    in.cls.path = cls_layer ? NULL : cls_path;
+    in.cv.layer = cv_layer;
+    in.cv.path = cv_layer ? NULL : cv_path;
+    in.population_qpv = pop_ids;
+    in.population = pop_values;
+    st = ds_coverage_compute(&in, &coverage, &err);
+    if (st == DS_OK)
+        st = ds_coverage_write(coverage, out_dir, &err);
+    if (st != DS_OK) {
+        fprintf(stderr, "diagsante: %s\n", err.message);
+        exit_code = ds_status_exit_code(st);
+        goto done;
+    }
+    fputs(ds_coverage_summary_text(coverage), stdout);
+    if (pop_path != NULL)
+        printf("populations: %zu read from %s, %zu rows without a value (missing or secret)\n",
+               in.n_population, pop_path, pop_skipped);
+    for (size_t i = 0; i < ds_coverage_problem_count(coverage) && i < 10; i++)
+        printf("  %s\n", ds_coverage_problem_at(coverage, i));
+    if (ds_coverage_problem_count(coverage) > 10)
+        printf("  ... (%zu in all, see %s/problems.csv)\n", ds_coverage_problem_count(coverage),
+               out_dir);
+    printf("written: %s/{summary,cv,cls,qpv,discrepancies,problems}.csv\n", out_dir);
+done:
+    ds_coverage_free(coverage);
+    free(pop_ids);
+    free(pop_values);
+    ds_table_free(pop_table);
+    ds_layer_free(qpv);
+    ds_layer_free(communes);
+    ds_layer_free(cls_layer);
+    ds_layer_free(cv_layer);
+    ds_referential_free(ref);
+    return finish_stdout(exit_code);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -935,5 +1180,7 @@ int main(int argc, char **argv)
         return command_remap(argc - 1, argv + 1);
     if (strcmp(command, "overlap") == 0)
         return command_overlap(argc - 1, argv + 1);
+    if (strcmp(command, "coverage") == 0)
+        return command_coverage(argc - 1, argv + 1);
     return usage_error("unknown command '%s'", command);
 }

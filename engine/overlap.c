@@ -58,6 +58,7 @@ typedef struct side {
     size_t *group;    /* per feature */
     double *box;      /* per feature: lon/lat bounds west, south, east, north (padded) */
     bool *located;    /* per feature: box and group are known */
+    double max_edge;  /* longest edge projected as is, in source units */
 } side;
 
 typedef struct groups {
@@ -281,6 +282,49 @@ static bool zone_in_reach(const side *zones, size_t z, const side *units)
     return false;
 }
 
+/* Edges longer than this (in source units) get intermediate points before projection:
+ * an edge straight in the source CRS bends in the equal-area one. */
+#define MAX_EDGE_DEGREES 0.01 /* about 1 km */
+#define MAX_EDGE_METRES 1000.0
+
+/* Points between a and b so that no piece is longer than max_edge. */
+static size_t pieces(const double *a, const double *b, double max_edge)
+{
+    double length = hypot(b[0] - a[0], b[1] - a[1]);
+    return length > max_edge ? (size_t)ceil(length / max_edge) : 1;
+}
+
+static size_t densified_count(const double *xy, size_t n, double max_edge)
+{
+    size_t count = n > 0 ? 1 : 0;
+    for (size_t i = 1; i < n; i++)
+        count += pieces(xy + 2 * (i - 1), xy + 2 * i, max_edge);
+    return count;
+}
+
+/* Copies the ring into out with the intermediate points (evenly spaced along each long
+ * edge, straight in the source CRS); returns the number of points written. */
+static size_t densify(const double *xy, size_t n, double max_edge, double *out)
+{
+    if (n == 0)
+        return 0;
+    size_t at = 0;
+    out[at++] = xy[0];
+    out[at++] = xy[1];
+    for (size_t i = 1; i < n; i++) {
+        const double *a = xy + 2 * (i - 1), *b = xy + 2 * i;
+        size_t k = pieces(a, b, max_edge);
+        for (size_t j = 1; j < k; j++) {
+            double t = (double)j / (double)k;
+            out[at++] = a[0] + t * (b[0] - a[0]);
+            out[at++] = a[1] + t * (b[1] - a[1]);
+        }
+        out[at++] = b[0];
+        out[at++] = b[1];
+    }
+    return at / 2;
+}
+
 /* Projects located feature f to its group's equal-area CRS and builds its shape
  * (s->shapes[f], NULL when it cannot be used: reported). Only allocation failures and
  * internal errors fail. */
@@ -295,7 +339,7 @@ static ds_status build_feature(side *s, groups *g, ds_geom *geom, size_t f,
             size_t n;
             ds_layer_ring(layer, f, p, k, &n);
             n_rings++;
-            n_points += n;
+            n_points += densified_count(ds_layer_ring(layer, f, p, k, &n), n, s->max_edge);
         }
     ds_error local;
     ds_crs *crs = NULL;
@@ -317,7 +361,7 @@ static ds_status build_feature(side *s, groups *g, ds_geom *geom, size_t f,
         for (size_t k = 0; k < polygons[p].n_rings; k++) {
             size_t n;
             const double *source = ds_layer_ring(layer, f, p, k, &n);
-            memcpy(xy + 2 * at, source, 2 * n * sizeof *xy);
+            n = densify(source, n, s->max_edge, xy + 2 * at);
             if (ds_crs_to_equal_area(crs, xy + 2 * at, n, &local) != DS_OK) {
                 usable = false;
                 break;
@@ -363,7 +407,10 @@ static ds_status open_side(side *s, const ds_layer *layer, const char *name, con
     s->located = calloc(n + 1, sizeof *s->located);
     if (s->shapes == NULL || s->group == NULL || s->box == NULL || s->located == NULL)
         return ds_error_set(err, DS_ENOMEM, "out of memory");
-    return ds_crs_open(ds_layer_crs(layer), &s->lonlat, err);
+    ds_status st = ds_crs_open(ds_layer_crs(layer), &s->lonlat, err);
+    if (st == DS_OK)
+        s->max_edge = ds_crs_is_geographic(s->lonlat) ? MAX_EDGE_DEGREES : MAX_EDGE_METRES;
+    return st;
 }
 
 static void close_side(side *s, ds_geom *geom)
@@ -382,10 +429,12 @@ static void close_side(side *s, ds_geom *geom)
 }
 
 /* The layer's own problems (dropped rings, NULL shapes), with the layer's name. */
-static bool copy_layer_problems(ds_overlap_result *r, const side *s)
+static bool copy_layer_problems(ds_overlap_result *r, const side *s, const bool *keep)
 {
     for (size_t i = 0; i < ds_layer_problem_count(s->layer); i++) {
         const ds_layer_problem *p = ds_layer_problem_at(s->layer, i);
+        if (keep != NULL && !keep[p->shape])
+            continue;
         if (!add_problem(r, "%s shape %zu (%s): %s", s->name, p->shape,
                          p->identifier ? p->identifier : "", p->reason))
             return false;
@@ -394,6 +443,39 @@ static bool copy_layer_problems(ds_overlap_result *r, const side *s)
 }
 
 /* --- overlay ------------------------------------------------------------------------------ */
+
+/* Replaces the built zones of each group by their union, kept in the slot of the
+ * group's first zone. */
+static ds_status dissolve_zones(side *zones, const groups *g, ds_geom *geom, ds_error *err)
+{
+    size_t n = ds_layer_count(zones->layer);
+    ds_shape **members = malloc((n + 1) * sizeof *members);
+    if (members == NULL)
+        return ds_error_set(err, DS_ENOMEM, "out of memory");
+    ds_status st = DS_OK;
+    for (size_t group = 0; group < g->n && st == DS_OK; group++) {
+        size_t count = 0, first = 0;
+        for (size_t f = 0; f < n; f++)
+            if (zones->shapes[f] != NULL && zones->group[f] == group) {
+                if (count == 0)
+                    first = f;
+                members[count++] = zones->shapes[f];
+            }
+        if (count < 2)
+            continue;
+        ds_shape *merged;
+        if ((st = ds_shape_union(geom, members, count, &merged, err)) != DS_OK)
+            break;
+        for (size_t f = 0; f < n; f++)
+            if (zones->shapes[f] != NULL && zones->group[f] == group) {
+                ds_shape_free(geom, zones->shapes[f]);
+                zones->shapes[f] = NULL;
+            }
+        zones->shapes[first] = merged;
+    }
+    free(members);
+    return st;
+}
 
 static int compare_rows(const void *a, const void *b)
 {
@@ -455,7 +537,9 @@ static ds_status overlay_groups(ds_geom *geom, const groups *g, side *units, sid
             if (unit_ids[ui] == NULL && (unit_ids[ui] = keep_id(r, feature_id(units, ui))) == NULL)
                 st = ds_error_set(err, DS_ENOMEM, "out of memory");
             if (st == DS_OK && zone_ids[zi] == NULL &&
-                (zone_ids[zi] = keep_id(r, feature_id(zones, zi))) == NULL)
+                (zone_ids[zi] = keep_id(r, options->dissolve_as != NULL
+                                               ? options->dissolve_as
+                                               : feature_id(zones, zi))) == NULL)
                 st = ds_error_set(err, DS_ENOMEM, "out of memory");
             if (st != DS_OK)
                 break;
@@ -537,19 +621,24 @@ ds_status ds_overlap_layers(const ds_layer *unit_layer, const ds_layer *zone_lay
         st = open_side(&zones, zone_layer, "zones", options->zone_id, err);
     if (st == DS_OK)
         st = ds_geom_new(&geom, err);
-    if (st == DS_OK && (!copy_layer_problems(r, &units) || !copy_layer_problems(r, &zones)))
+    if (st == DS_OK && (!copy_layer_problems(r, &units, NULL) ||
+                        !copy_layer_problems(r, &zones, options->zone_keep)))
         st = ds_error_set(err, DS_ENOMEM, "out of memory");
     for (size_t f = 0; st == DS_OK && f < ds_layer_count(unit_layer); f++)
         st = locate_feature(&units, &g, f, r, err);
     for (size_t f = 0; st == DS_OK && f < ds_layer_count(zone_layer); f++)
-        st = locate_feature(&zones, &g, f, r, err);
+        if (options->zone_keep == NULL || options->zone_keep[f])
+            st = locate_feature(&zones, &g, f, r, err);
     for (size_t f = 0; st == DS_OK && f < ds_layer_count(unit_layer); f++)
         if (units.located[f])
             st = build_feature(&units, &g, geom, f, r, err);
     /* Zones no unit can reach are never projected nor built: same result, less work. */
     for (size_t f = 0; st == DS_OK && f < ds_layer_count(zone_layer); f++)
-        if (zones.located[f] && zone_in_reach(&zones, f, &units))
+        if (zones.located[f] && (options->zone_keep == NULL || options->zone_keep[f]) &&
+            zone_in_reach(&zones, f, &units))
             st = build_feature(&zones, &g, geom, f, r, err);
+    if (st == DS_OK && options->dissolve_as != NULL)
+        st = dissolve_zones(&zones, &g, geom, err);
     if (st == DS_OK)
         st = overlay_groups(geom, &g, &units, &zones, options, r, err);
     close_side(&units, geom);
@@ -562,6 +651,35 @@ ds_status ds_overlap_layers(const ds_layer *unit_layer, const ds_layer *zone_lay
     }
     *out = r;
     return DS_OK;
+}
+
+ds_status ds_overlap_feature_areas(const ds_layer *layer, double *areas, ds_error *err)
+{
+    size_t n = ds_layer_count(layer);
+    for (size_t f = 0; f < n; f++)
+        areas[f] = NAN;
+    if (ds_layer_field_count(layer) == 0)
+        return ds_error_set(err, DS_EUSAGE, "a layer without attribute fields");
+    ds_overlap_result *r = calloc(1, sizeof *r); /* collects the problems, then dropped */
+    if (r == NULL)
+        return ds_error_set(err, DS_ENOMEM, "out of memory");
+    ds_geom *geom = NULL;
+    groups g = {NULL, 0, 0};
+    side s;
+    ds_status st = open_side(&s, layer, "units", ds_layer_field_name(layer, 0), err);
+    if (st == DS_OK)
+        st = ds_geom_new(&geom, err);
+    for (size_t f = 0; st == DS_OK && f < n; f++)
+        st = locate_feature(&s, &g, f, r, err);
+    for (size_t f = 0; st == DS_OK && f < n; f++)
+        if (s.located[f] && (st = build_feature(&s, &g, geom, f, r, err)) == DS_OK &&
+            s.shapes[f] != NULL)
+            areas[f] = ds_shape_area(s.shapes[f]);
+    close_side(&s, geom);
+    ds_geom_free(geom);
+    free(g.definitions);
+    ds_overlap_result_free(r);
+    return st;
 }
 
 /* --- weights ------------------------------------------------------------------------------ */

@@ -1695,6 +1695,36 @@ done:
     return s;
 }
 
+ds_status ds_referential_add_qpv(ds_referential *ref, size_t n, const char *const *qpv,
+                                 const char *const *communes, ds_error *err)
+{
+    if (ref == NULL || (n > 0 && (qpv == NULL || communes == NULL)))
+        return ds_error_set(err, DS_EUSAGE, "ds_referential_add_qpv: invalid arguments");
+    qpv_pair *pairs = alloc_array(n, sizeof *pairs);
+    if (pairs == NULL)
+        return nomem(err);
+    ds_status s = DS_OK;
+    for (size_t i = 0; i < n && s == DS_OK; i++) { /* everything is checked first */
+        char current[DS_CODE_MAX];
+        ds_error why;
+        ds_error_clear(&why);
+        if (normalize_qpv(qpv[i], pairs[i].code, &why) != DS_OK)
+            s = ds_error_set(err, DS_EDATA, "'%s' is not a QPV code (%s)", qpv[i], why.message);
+        else if (ds_referential_map_commune(ref, communes[i], current) == DS_MAP_UNKNOWN)
+            s = ds_error_set(err, DS_EDATA, "QPV %s: commune '%s' is unknown to %s", qpv[i],
+                             communes[i], ref->vintage);
+        else
+            pairs[i].commune = map_get(&ref->index[DS_LEVEL_COMMUNE], current);
+    }
+    for (size_t i = 0; i < n && s == DS_OK; i++)
+        if (!add_qpv_pair(ref, pairs[i].code, pairs[i].commune))
+            s = nomem(err);
+    if (s == DS_OK && n > 0 && !rebuild_qpv_of_commune(ref))
+        s = nomem(err);
+    free(pairs);
+    return s;
+}
+
 /* --- custom territories -------------------------------------------------------------- */
 
 /* The columns of a territory file. */

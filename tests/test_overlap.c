@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "diagsante/crs.h"
 #include "diagsante/overlap.h"
 #include "helpers.h"
 
@@ -206,11 +207,66 @@ static void test_overlap_real_qpv_communes(void **state)
     ds_layer_free(communes);
 }
 
+/* A WGS84 rectangle lon 1..3, lat 44..45: its edges along the parallels are 160 km
+ * long. A shapefile's edges are straight in its own CRS, so the rectangle's true area is
+ * that of the band between the two parallels; projected vertex by vertex its northern
+ * and southern edges would become chords in EPSG:3035. Reference: PROJ's geodesic
+ * area of the same outline with a point every 0.001 degree (geodesics that short
+ * follow the parallel to far below a millimetre). */
+static void test_overlap_long_geographic_edges(void **state)
+{
+    (void)state;
+    char base[128];
+    snprintf(base, sizeof base, "%s/band", test_dir);
+    SHPHandle shp = SHPCreate(base, SHPT_POLYGON);
+    DBFHandle dbf = DBFCreateEx(base, "UTF-8");
+    assert_non_null(shp);
+    assert_non_null(dbf);
+    assert_int_equal(DBFAddField(dbf, "id", FTString, 8, 0), 0);
+    double x[5] = {1, 1, 3, 3, 1}, y[5] = {44, 45, 45, 44, 44};
+    int start = 0;
+    SHPObject *o = SHPCreateObject(SHPT_POLYGON, -1, 1, &start, NULL, 5, x, y, NULL, NULL);
+    assert_true(SHPWriteObject(shp, -1, o) >= 0);
+    SHPDestroyObject(o);
+    assert_true(DBFWriteStringAttribute(dbf, 0, 0, "band"));
+    SHPClose(shp);
+    DBFClose(dbf);
+    char path[160];
+    snprintf(path, sizeof path, "%s.prj", base);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("GEOGCS[\"GCS_WGS_1984\",DATUM[\"D_WGS_1984\",SPHEROID[\"WGS_1984\",6378137.0,"
+          "298.257223563]],PRIMEM[\"Greenwich\",0.0],UNIT[\"Degree\",0.0174532925199433]]", f);
+    fclose(f);
+    ds_layer *band = read_layer(base);
+    double area;
+    ds_error err;
+    assert_int_equal(ds_overlap_feature_areas(band, &area, &err), DS_OK);
+    /* The outline, 1,000 points per degree. */
+    size_t n = 0;
+    double *ring = malloc(2 * 6002 * sizeof *ring);
+    assert_non_null(ring);
+    for (int i = 0; i <= 1000; i++) /* west edge, northwards */
+        ring[2 * n] = 1, ring[2 * n + 1] = 44 + i / 1000.0, n++;
+    for (int i = 1; i <= 2000; i++) /* north edge, eastwards */
+        ring[2 * n] = 1 + i / 1000.0, ring[2 * n + 1] = 45, n++;
+    for (int i = 1; i <= 1000; i++) /* east edge, southwards */
+        ring[2 * n] = 3, ring[2 * n + 1] = 45 - i / 1000.0, n++;
+    for (int i = 1; i < 2000; i++) /* south edge, westwards */
+        ring[2 * n] = 3 - i / 1000.0, ring[2 * n + 1] = 44, n++;
+    double reference = ds_geodesic_ring_area_m2(ring, n);
+    free(ring);
+    /* The WGS84 and GRS80 ellipsoids differ by 0.1 mm in their minor axis: 1e-7. */
+    assert_close(area, reference, 1e-6);
+    ds_layer_free(band);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_overlap_generated),
         cmocka_unit_test(test_overlap_real_qpv_communes),
+        cmocka_unit_test(test_overlap_long_geographic_edges),
     };
     return cmocka_run_group_tests_name("overlap", tests, test_dir_create, test_dir_remove);
 }

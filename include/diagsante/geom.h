@@ -38,6 +38,10 @@ typedef struct ds_polygon_view {
 ds_status ds_shape_new(ds_geom *geom, const ds_polygon_view *polygons, size_t n, ds_shape **out,
                        char *repaired, ds_error *err);
 void ds_shape_free(ds_geom *geom, ds_shape *shape); /* accepts NULL */
+/* The union of n shapes (n >= 1) as a new shape: where they overlap, the area counts
+ * once. DS_EUSAGE for n = 0, DS_EINTERNAL when GEOS fails. */
+ds_status ds_shape_union(ds_geom *geom, ds_shape *const *shapes, size_t n, ds_shape **out,
+                         ds_error *err);
 
 /* Area of the shape (square units of its CRS). */
 double ds_shape_area(const ds_shape *shape);

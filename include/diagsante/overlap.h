@@ -11,6 +11,7 @@
 #ifndef DIAGSANTE_OVERLAP_H
 #define DIAGSANTE_OVERLAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "diagsante/error.h"
@@ -20,6 +21,13 @@ typedef struct ds_overlap_options {
     const char *unit_id; /* attribute naming each unit (required) */
     const char *zone_id; /* attribute naming each zone (required) */
     double min_share;    /* pairs covering less of the unit go to the slivers (0.001) */
+    /* When not NULL, one flag per zone feature (shape number): only the zones flagged
+     * true take part; the others are neither built nor reported. */
+    const bool *zone_keep;
+    /* When not NULL, the zones taking part are dissolved into one zone of this id (their
+     * union, per place), so that where they overlap the area counts once: the share of
+     * a unit in "the signed CLS" rather than in each of them. */
+    const char *dissolve_as;
 } ds_overlap_options;
 
 void ds_overlap_options_init(ds_overlap_options *options);
@@ -52,6 +60,11 @@ const char *ds_overlap_unmatched_at(const ds_overlap_result *result, size_t i, d
 /* Problems met ("units shape 12 (QP031001): repaired: Self-intersection[...]"). */
 size_t ds_overlap_problem_count(const ds_overlap_result *result);
 const char *ds_overlap_problem_at(const ds_overlap_result *result, size_t i);
+
+/* The true area in m² of each feature of layer (areas holds ds_layer_count values),
+ * projected as ds_overlap_layers does; NAN for a feature that is empty or cannot be
+ * used. DS_EUSAGE for a layer without fields, DS_EINTERNAL, DS_ENOMEM. */
+ds_status ds_overlap_feature_areas(const ds_layer *layer, double *areas, ds_error *err);
 
 /* Attaches a weight (a population) to the units named in unit_ids; the written tables
  * then add pop_in_zone = weight x share_of_unit, an areal estimate (it assumes the

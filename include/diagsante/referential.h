@@ -58,6 +58,12 @@ ds_status ds_referential_load_qpv(ds_referential *ref, const char *path,
                                   const char *qpv_column, const char *commune_column,
                                   ds_error *err);
 
+/* Adds n (QPV, commune) pairs, as ds_referential_load_qpv does for a file: codes of
+ * any vintage, pairs already known merged. DS_EDATA (naming the pair) for a bad QPV
+ * code or an unknown commune; the referential is then left unchanged. */
+ds_status ds_referential_add_qpv(ds_referential *ref, size_t n, const char *const *qpv,
+                                 const char *const *communes, ds_error *err);
+
 /* Adds custom territories (CLS, contrats de ville...) from a CSV with the columns
  * territory_id, name, kind, member_kind (commune|epci|qpv), member_code, and
  * optionally status, start, end; one row per member. name, kind, status, start and

@@ -9,13 +9,23 @@ two tools' shares of unit differ on the pairs they share: a check by another too
 import csv
 import sys
 
+import math
+
 import geopandas as gpd
+from shapely.geometry import MultiPolygon, Polygon
+
+# As diagsante does: edges longer than this (source units) get evenly spaced points
+# before projection, since an edge straight in one CRS bends in another.
+MAX_EDGE_DEGREES = 0.01
+MAX_EDGE_METRES = 1000.0
 
 
 def main():
     units_path, unit_id, zones_path, zone_id, out = sys.argv[1:6]
     units = gpd.read_file(units_path)[[unit_id, "geometry"]].rename(columns={unit_id: "unit_id"})
     zones = gpd.read_file(zones_path)[[zone_id, "geometry"]].rename(columns={zone_id: "zone_id"})
+    units["geometry"] = densify_layer(units)
+    zones["geometry"] = densify_layer(zones)
     units = units.to_crs(3035)
     zones = zones.to_crs(3035)
     units["geometry"] = units.geometry.make_valid()
@@ -34,6 +44,34 @@ def main():
     table.to_csv(out, index=False, float_format="%.17g")
     if len(sys.argv) > 6:
         compare(table, sys.argv[6:])
+
+
+def densify_ring(coords, max_edge):
+    out = [coords[0]]
+    for (x0, y0), (x1, y1) in zip(coords, coords[1:]):
+        length = math.hypot(x1 - x0, y1 - y0)
+        k = math.ceil(length / max_edge) if length > max_edge else 1
+        out.extend((x0 + j / k * (x1 - x0), y0 + j / k * (y1 - y0)) for j in range(1, k))
+        out.append((x1, y1))
+    return out
+
+
+def densify_polygon(polygon, max_edge):
+    return Polygon(densify_ring(list(polygon.exterior.coords), max_edge),
+                   [densify_ring(list(ring.coords), max_edge) for ring in polygon.interiors])
+
+
+def densify_layer(layer):
+    max_edge = MAX_EDGE_DEGREES if layer.crs.is_geographic else MAX_EDGE_METRES
+
+    def one(geometry):
+        if geometry is None or geometry.is_empty:
+            return geometry
+        if geometry.geom_type == "Polygon":
+            return densify_polygon(geometry, max_edge)
+        return MultiPolygon([densify_polygon(p, max_edge) for p in geometry.geoms])
+
+    return layer.geometry.apply(one)
 
 
 def compare(table, diagsante_files):

@@ -133,6 +133,89 @@ if [ -r "$QPV_SHP" ] && [ -r "$COM_SHP" ]; then
     if [ "$total" = "3316.000000" ]; then echo "ok overlap-weights-sum"; else echo "FAIL overlap-weights-sum: $total"; failed=1; fi
 fi
 
+# coverage: figures from tests/tools/coverage_check.py, an independent geopandas
+# implementation of the same definitions (run: /usr/bin/python3 tests/tools/coverage_check.py DIR).
+# summary_is NAME SCOPE METHOD MEASURE NUM DEN: the summary.csv row holds NUM/DEN (1e-9).
+summary_is() {
+    if awk -F, -v s="$2" -v m="$3" -v k="$4" -v n="$5" -v d="$6" '
+        $1 == "all" && $3 == s && $4 == m && $5 == k { found = 1
+            if (($6 - n) ^ 2 > (1e-9 * n) ^ 2 || ($7 - d) ^ 2 > (1e-9 * d) ^ 2) { print $6 "/" $7; exit 1 } }
+        END { if (!found) { print "no row"; exit 1 } }' "$TMP/cov/summary.csv" > "$TMP/why"; then
+        echo "ok $1"; else echo "FAIL $1: $(cat "$TMP/why"), expected $5/$6"; failed=1; fi
+}
+expect coverage-usage 64 "$BIN" coverage --cls=x.csv && has coverage-usage "$TMP/err" "coverage needs --cls, --cv, --qpv, --qpv-id and --out"
+expect coverage-help 0 "$BIN" coverage --help && has coverage-help "$TMP/out" "discrepancies.csv"
+QPV_SHP=$SHARED/qpv2015_occitanie/qp_occitanie_2015_lb93.shp
+COM_SHP=$SHARED/communes_2018/communes_occitanie_2018_lb93.shp
+CV_SHP=$SHARED/contrats_ville/cv_2015_wgs84.shp
+if [ -r "$QPV_SHP" ] && [ -r "$COM_SHP" ] && [ -r "$CV_SHP" ]; then
+    mkdir -p "$TMP/cov"
+    expect coverage-missing-cls 66 "$BIN" coverage --cls="$TMP/none.csv" --cv="$CV_SHP" --cv-id=id \
+        --qpv="$QPV_SHP" --qpv-id=code_qp --communes="$COM_SHP" --commune-id=code --out="$TMP/cov"
+    expect coverage-bad-field 64 "$BIN" coverage --cls=datasets/demo/cls_occitanie_demo.csv --cv="$CV_SHP" \
+        --cv-id=nope --qpv="$QPV_SHP" --qpv-id=code_qp --communes="$COM_SHP" --commune-id=code --out="$TMP/cov" &&
+        has coverage-bad-field "$TMP/err" "cv_2015_wgs84.dbf: no field named 'nope'"
+    expect coverage-demo 0 "$BIN" coverage --cls=datasets/demo/cls_occitanie_demo.csv --cv="$CV_SHP" \
+        --cv-id=id --cv-name=lib --qpv="$QPV_SHP" --qpv-id=code_qp --qpv-commune=code_commu \
+        --communes="$COM_SHP" --commune-id=code --qpv-pop="$SHARED/qpv2015_occitanie/qp.csv" --out="$TMP/cov" &&
+        has coverage-demo-counts "$TMP/out" "105 QPV, 8 CLS (6 signé, 2 préfiguration, 0 achevé), 431 CV of which 39 hold QPV by membership and 39 by geometry"
+    for m in membership geometry; do
+        summary_is coverage-$m-cv-any signed $m cv_with_qpv_in_cls 6 39
+        summary_is coverage-$m-cv-full signed $m cv_entirely_in_cls 5 39
+        summary_is coverage-$m-qpv signed $m qpv_in_cls 24 105
+        summary_is coverage-$m-pop signed $m qpv_population_in_cls 88948 358011
+        summary_is coverage-$m-area signed $m qpv_area_in_cls 9924985.2830568794 34891886.111923113
+        summary_is coverage-$m-cv-full-any signed_or_prefiguration $m cv_entirely_in_cls 6 39
+        summary_is coverage-$m-qpv-any signed_or_prefiguration $m qpv_in_cls 26 105
+        summary_is coverage-$m-pop-any signed_or_prefiguration $m qpv_population_in_cls 91620 358011
+        summary_is coverage-$m-area-any signed_or_prefiguration $m qpv_area_in_cls 10086606.591765454 34891886.111923113
+    done
+    # The three QPV whose attribute names one commune where the contours find more.
+    has coverage-tarbes-semeac "$TMP/cov/discrepancies.csv" "qpv_communes,QP065003,,65440,65417 65440,"
+    has coverage-qp034005 "$TMP/cov/discrepancies.csv" "qpv_communes,QP034005,,34172,34116 34123 34172,"
+    if [ "$(grep -c '^qpv,' "$TMP/cov/discrepancies.csv")" -eq 0 ]; then echo "ok coverage-no-qpv-disagreement"; else
+        echo "FAIL coverage-no-qpv-disagreement"; failed=1; fi
+    has coverage-cv101 "$TMP/cov/cv.csv" "CV101,Toulouse Métropole,membership,16,62394,"
+    # A CLS of Tarbes alone: QP065003 straddles it, 96.20664692421436% inside (geopandas).
+    printf 'territory_id,name,kind,status,member_kind,member_code\nCLS-TARBES,CLS de Tarbes,cls,signé,commune,65440\n' > "$TMP/tarbes.csv"
+    expect coverage-tarbes 0 "$BIN" coverage --cls="$TMP/tarbes.csv" --cv="$CV_SHP" --cv-id=id \
+        --qpv="$QPV_SHP" --qpv-id=code_qp --communes="$COM_SHP" --commune-id=code --out="$TMP/cov" &&
+        has coverage-tarbes-straddles "$TMP/cov/discrepancies.csv" "qpv,QP065003,signed,in,0.962066469242" &&
+        has coverage-tarbes-cv "$TMP/cov/discrepancies.csv" "cv,CV233,signed,full,partial,"
+    # CV as a territory file: the 2024 contrats de ville of Occitanie (one EPCI each, from
+    # ANCT's cv_2024_centroids.geojson; a commune for the few
+    # contracts signed by a commune). CLS membership does not depend on the CV: 24 of
+    # 105 QPV again; Toulouse Métropole's contract (EPCI 243100518) holds the 16 QPV of its
+    # 37 communes, the same 16 as CLS-TOULOUSE-METROPOLE.
+    if command -v python3 > /dev/null; then
+        python3 -c '
+import json, sys
+occitanie = {"09", "11", "12", "30", "31", "32", "34", "46", "48", "65", "66", "81", "82"}
+print("territory_id,name,kind,status,member_kind,member_code")
+for f in json.load(open(sys.argv[1]))["features"]:
+    p = f["properties"]
+    if p["insee_dep"] in occitanie:
+        kind = "epci" if len(p["codgeo"]) == 9 else "commune"
+        print("%s,\"%s\",cv,signé,%s,%s" % (p["code_cv"], p["lib_cv"].replace("\"", ""), kind, p["codgeo"]))
+' "$SHARED/contrats_ville/cv_2024_centroids.geojson" > "$TMP/cv2024.csv"
+        expect coverage-cv-file 0 "$BIN" coverage --cls=datasets/demo/cls_occitanie_demo.csv --cv="$TMP/cv2024.csv" \
+            --qpv="$QPV_SHP" --qpv-id=code_qp --communes="$COM_SHP" --commune-id=code \
+            --qpv-pop="$SHARED/qpv2015_occitanie/qp.csv" --out="$TMP/cov" &&
+            has coverage-cv-file-count "$TMP/out" "40 CV of which" &&
+            has coverage-cv-file-toulouse "$TMP/cov/cv.csv" ",membership,16,62394,"
+        summary_is coverage-cv-file-qpv signed membership qpv_in_cls 24 105
+        summary_is coverage-cv-file-qpv-geo signed geometry qpv_in_cls 24 105
+    fi
+    # Without contours: membership from the attribute gives the same membership figures
+    # (the three QPV it names too few communes for lie in no demo CLS); geometry says why not.
+    expect coverage-attribute 0 "$BIN" coverage --cls=datasets/demo/cls_occitanie_demo.csv \
+        --cv="$CV_SHP" --cv-id=id --qpv="$QPV_SHP" --qpv-id=code_qp --qpv-commune=code_commu --out="$TMP/cov" &&
+        has coverage-attribute-nogeo "$TMP/cov/summary.csv" "signed,geometry,qpv_in_cls,,,,not computed"
+    # A CV layer needs the contours for membership: the QPV come from the attribute,
+    # but a layer's communes from the contours, so membership is not computed either.
+    has coverage-attribute-nomember "$TMP/cov/summary.csv" "signed,membership,qpv_in_cls,,,,not computed"
+fi
+
 if [ -r "$SHARED/insee/qpv2015/DEMO_2017.csv" ]; then
     # Figures from Python's csv module: 1346 rows; 239 header fields of which 33 named.
     expect real-demo 0 "$BIN" check "$SHARED/insee/qpv2015/DEMO_2017.csv" &&
