@@ -30,7 +30,7 @@ static const char *const MEASURE_NAMES[N_MEASURES] = {
     "qpv_area_in_cls"};
 static const char *const MEASURE_LABELS[N_MEASURES] = {
     "CV with at least one QPV in a CLS", "CV entirely in CLS (all its QPV)", "QPV in a CLS",
-    "QPV population in a CLS", "QPV area in a CLS"};
+    "QPV population in a CLS", "QPV area in a CLS (km2)"};
 
 typedef enum cls_status { STATUS_SIGNED, STATUS_PREFIGURATION, STATUS_ENDED, STATUS_NONE } cls_status;
 static const char *const STATUS_NAMES[] = {"signé", "préfiguration", "achevé", ""};
@@ -889,6 +889,13 @@ static bool qpv_of_cv(const ds_coverage *c, size_t q, size_t v, int method)
                                        : c->qpv[q].cv_geometry == (long)v;
 }
 
+/* Whether the QPV-in-CLS figures of a method could be computed. */
+static bool cls_computed(const ds_coverage *c, int method)
+{
+    return method == METHOD_MEMBERSHIP ? c->cls.membership : c->cls.geometry;
+}
+
+/* Whether the CV figures of a method could be computed (they need the CLS too). */
 static bool method_computed(const ds_coverage *c, int method)
 {
     return method == METHOD_MEMBERSHIP ? c->cls.membership && c->cv.membership
@@ -977,11 +984,11 @@ static void compute_summary(ds_coverage *c)
             for (int m = 0; m < N_METHODS; m++) {
                 measure *out = c->summary[r][s][m];
                 memset(out, 0, N_MEASURES * sizeof *out);
-                if (!method_computed(c, m))
+                if (!cls_computed(c, m))
                     continue;
                 for (int k = 0; k < N_MEASURES; k++)
-                    out[k].computed = true;
-                for (size_t v = 0; v < c->cv.n; v++) {
+                    out[k].computed = k > MEASURE_CV_FULL || method_computed(c, m);
+                for (size_t v = 0; v < c->cv.n && method_computed(c, m); v++) {
                     const cv_figures *f = &c->cv_figures[v * N_METHODS + m];
                     if (f->qpv == 0 || (r > 0 && c->cv_region[v * N_METHODS + m] != (long)r))
                         continue;
@@ -1094,20 +1101,19 @@ static ds_status find_discrepancies(ds_coverage *c, ds_error *err)
                     return nomem(err);
             }
         }
-        if (!method_computed(c, METHOD_GEOMETRY) || !method_computed(c, METHOD_MEMBERSHIP))
-            continue;
         /* The QPV's CV. */
         char cv_m[256] = "";
         bool geometric_cv_listed = item->cv_geometry < 0;
         size_t n_m = 0;
-        for (size_t v = 0; v < c->cv.n; v++)
+        for (size_t v = 0; v < c->cv.n && c->cv.membership; v++)
             if (c->cv.member[q * c->cv.n + v]) {
                 size_t used = strlen(cv_m);
                 snprintf(cv_m + used, sizeof cv_m - used, "%s%s", used ? " " : "", c->cv.items[v].id);
                 geometric_cv_listed |= (long)v == item->cv_geometry;
                 n_m++;
             }
-        if (!isnan(item->area) && (!geometric_cv_listed || n_m != (item->cv_geometry >= 0))) {
+        if (c->cv.membership && c->cv.geometry && !isnan(item->area) &&
+            (!geometric_cv_listed || n_m != (item->cv_geometry >= 0))) {
             char cv_g[128] = "";
             if (item->cv_geometry >= 0)
                 snprintf(cv_g, sizeof cv_g, "%s", c->cv.items[item->cv_geometry].id);
@@ -1123,7 +1129,7 @@ static ds_status find_discrepancies(ds_coverage *c, ds_error *err)
                 return nomem(err);
         }
         /* The QPV in each scope. */
-        for (int s = 0; s < N_SCOPES; s++) {
+        for (int s = 0; s < N_SCOPES && c->cls.membership; s++) {
             double share = item->share[s];
             if (isnan(share))
                 continue;
@@ -1175,10 +1181,14 @@ static void print_fraction(FILE *f, const measure *m, int k)
         fprintf(f, "  %-22s", "not computed");
         return;
     }
+    if (!(m->denominator > 0)) {
+        fprintf(f, "  %-22s", k == MEASURE_POPULATION ? "no population given" : "none");
+        return;
+    }
     char text[64];
-    double pct = m->denominator > 0 ? 100 * m->numerator / m->denominator : NAN;
+    double pct = 100 * m->numerator / m->denominator;
     if (k == MEASURE_AREA)
-        snprintf(text, sizeof text, "%.2f/%.2f km²", m->numerator / 1e6, m->denominator / 1e6);
+        snprintf(text, sizeof text, "%.2f/%.2f", m->numerator / 1e6, m->denominator / 1e6);
     else if (k == MEASURE_POPULATION)
         snprintf(text, sizeof text, "%.0f/%.0f", m->numerator, m->denominator);
     else
@@ -1196,14 +1206,21 @@ static ds_status build_summary_text(ds_coverage *c, ds_error *err)
     size_t counts[4] = {0, 0, 0, 0};
     for (size_t i = 0; i < c->cls.n; i++)
         counts[c->cls.items[i].status < 3 ? c->cls.items[i].status : 3]++;
-    size_t cv_with_qpv[N_METHODS] = {0, 0};
-    for (size_t v = 0; v < c->cv.n; v++)
-        for (int m = 0; m < N_METHODS; m++)
-            cv_with_qpv[m] += c->cv_figures[v * N_METHODS + m].qpv > 0;
+    char holding[N_METHODS][32];
+    for (int m = 0; m < N_METHODS; m++) {
+        size_t n = 0;
+        for (size_t v = 0; v < c->cv.n; v++) {
+            bool holds = false;
+            for (size_t q = 0; q < c->n_qpv && !holds; q++)
+                holds = qpv_of_cv(c, q, v, m);
+            n += holds;
+        }
+        bool known = m == METHOD_MEMBERSHIP ? c->cv.membership : c->cv.geometry;
+        snprintf(holding[m], sizeof holding[m], known ? "%zu" : "(not computed)", n);
+    }
     fprintf(f, "coverage: %zu QPV, %zu CLS (%zu signé, %zu préfiguration, %zu achevé), %zu CV of "
-               "which %zu hold QPV by membership and %zu by geometry\n",
-            c->n_qpv, c->cls.n, counts[0], counts[1], counts[2], c->cv.n, cv_with_qpv[0],
-            cv_with_qpv[1]);
+               "which %s hold QPV by membership and %s by geometry\n",
+            c->n_qpv, c->cls.n, counts[0], counts[1], counts[2], c->cv.n, holding[0], holding[1]);
     fprintf(f, "QPV communes from the %s; min share %g\n", c->qpv_communes_from, c->min_share);
     for (size_t r = 0; r < c->n_regions; r++) {
         fprintf(f, "\n%s%s%s\n", r ? "région " : "all QPV", r ? c->regions[r] : "",
@@ -1226,10 +1243,12 @@ static ds_status build_summary_text(ds_coverage *c, ds_error *err)
             fputc('\n', f);
         }
     }
-    if (!method_computed(c, METHOD_GEOMETRY))
-        fputs("geometry not computed: territory files need the commune contours (--communes)\n", f);
-    if (!method_computed(c, METHOD_MEMBERSHIP))
-        fputs("membership not computed: territory layers need the commune contours (--communes)\n", f);
+    for (int m = 0; m < N_METHODS; m++)
+        if (!method_computed(c, m))
+            fprintf(f, "%s%s not computed: %s\n", METHOD_NAMES[m],
+                    cls_computed(c, m) ? " of the CV" : "",
+                    m == METHOD_GEOMETRY ? "territory files need the commune contours (--communes)"
+                                         : "territory layers need the commune contours (--communes)");
     fprintf(f, "\n%zu discrepancies between membership and geometry, %zu problems\n",
             c->n_discrepancies, c->problem_set.count);
     if (fclose(f) != 0) {

@@ -1,5 +1,6 @@
 /* diagsante — the command-line tool. Parses arguments, calls the library, prints.
  * Exit codes follow sysexits(3): 64 usage, 65 data error, 66 missing input, 74 I/O. */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -7,14 +8,15 @@
 #include <string.h>
 #include <strings.h>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "diagsante/codes.h"
 #include "diagsante/csv_table.h"
 #include "diagsante/error.h"
 #include "diagsante/layer.h"
-#include "diagsante/output.h"
 #include "diagsante/coverage.h"
+#include "diagsante/output.h"
 #include "diagsante/overlap.h"
 #include "diagsante/referential.h"
 
@@ -736,6 +738,18 @@ done:
     return finish_stdout(exit_code);
 }
 
+/* Creates the output folder when it does not exist (its parent must). Prints the error. */
+static int make_out_dir(const char *dir)
+{
+    struct stat st;
+    if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+        return 0;
+    if (mkdir(dir, 0777) == 0)
+        return 0;
+    fprintf(stderr, "diagsante: %s: cannot create the output folder: %s\n", dir, strerror(errno));
+    return 73; /* EX_CANTCREAT */
+}
+
 static const char OVERLAP_USAGE[] =
     "Usage: diagsante overlap --units=A.shp --unit-id=FIELD --zones=B.shp --zone-id=FIELD\n"
     "                         --out=DIR [OPTIONS]\n"
@@ -886,6 +900,12 @@ static int command_overlap(int argc, char **argv)
     size_t skipped = 0, unused = 0;
     if (st == DS_OK && weights_path != NULL &&
         (exit_code = read_weights(weights_path, weight_id, weight_col, result, &skipped, &unused)) != 0) {
+        ds_overlap_result_free(result);
+        ds_layer_free(units);
+        ds_layer_free(zones);
+        return exit_code;
+    }
+    if (st == DS_OK && (exit_code = make_out_dir(out_dir)) != 0) {
         ds_overlap_result_free(result);
         ds_layer_free(units);
         ds_layer_free(zones);
@@ -1126,6 +1146,8 @@ static int command_coverage(int argc, char **argv)
     in.population_qpv = pop_ids;
     in.population = pop_values;
     st = ds_coverage_compute(&in, &coverage, &err);
+    if (st == DS_OK && (exit_code = make_out_dir(out_dir)) != 0)
+        goto done;
     if (st == DS_OK)
         st = ds_coverage_write(coverage, out_dir, &err);
     if (st != DS_OK) {

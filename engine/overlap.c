@@ -290,8 +290,10 @@ static bool zone_in_reach(const side *zones, size_t z, const side *units)
 /* Points between a and b so that no piece is longer than max_edge. */
 static size_t pieces(const double *a, const double *b, double max_edge)
 {
-    double length = hypot(b[0] - a[0], b[1] - a[1]);
-    return length > max_edge ? (size_t)ceil(length / max_edge) : 1;
+    double dx = b[0] - a[0], dy = b[1] - a[1];
+    if (dx * dx + dy * dy <= max_edge * max_edge) /* most edges: no square root */
+        return 1;
+    return (size_t)ceil(sqrt(dx * dx + dy * dy) / max_edge);
 }
 
 static size_t densified_count(const double *xy, size_t n, double max_edge)

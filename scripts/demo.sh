@@ -16,3 +16,21 @@ echo "== diagsante territory: a commune, a région, and a CLS made of an EPCI (w
 echo
 echo "== diagsante remap: counts on 2018 commune codes put on today's communes"
 "$BIN" remap --code-column=CODGEO --columns=NAISSANCES,DECES datasets/demo/comptages_communes_2018.csv
+echo
+echo "== diagsante coverage: the demo CLS list (datasets/demo/cls_occitanie_demo.csv) against"
+echo "   the QPV, communes and contrats de ville of ../shared/data"
+SHARED=../shared/data
+if [ -r "$SHARED/qpv2015_occitanie/qp_occitanie_2015_lb93.shp" ] &&
+   [ -r "$SHARED/communes_2018/communes_occitanie_2018_lb93.shp" ] &&
+   [ -r "$SHARED/contrats_ville/cv_2015_wgs84.shp" ]; then
+    mkdir -p build/demo-coverage
+    "$BIN" coverage --cls=datasets/demo/cls_occitanie_demo.csv \
+        --cv="$SHARED/contrats_ville/cv_2015_wgs84.shp" --cv-id=id --cv-name=lib \
+        --qpv="$SHARED/qpv2015_occitanie/qp_occitanie_2015_lb93.shp" --qpv-id=code_qp \
+        --qpv-commune=code_commu --qpv-pop="$SHARED/qpv2015_occitanie/qp.csv" \
+        --communes="$SHARED/communes_2018/communes_occitanie_2018_lb93.shp" --commune-id=code \
+        --out=build/demo-coverage
+else
+    echo "   skipped: the shared data (QPV, communes, contrats de ville shapefiles) is not in $SHARED;"
+    echo "   the geographic layers are public (see datasets/demo/README.md) but not bundled."
+fi

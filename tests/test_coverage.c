@@ -284,6 +284,57 @@ static void test_coverage_without_contours(void **state)
     ds_referential_free(ref);
 }
 
+/* QPV of two régions: summary.csv gets a row per région after "all". Pau (64445) is
+ * in Nouvelle-Aquitaine (75), Tarbes in Occitanie (76); the CLS covers Tarbes only:
+ * 1 of 2 QPV in all, 1 of 1 in 76, 0 of 1 in 75. */
+static void test_coverage_regions(void **state)
+{
+    (void)state;
+    static const feature TWO_COMMUNES[] = {{"65440", "", 0, 0, 1000, 1000},
+                                           {"64445", "", 1000, 0, 2000, 1000}};
+    static const feature TWO_QPV[] = {{"QP065001", "", 200, 200, 800, 800},
+                                      {"QP064001", "", 1200, 200, 1800, 800}};
+    write_layer("communes", "nom", TWO_COMMUNES, 2);
+    write_layer("qpv", "commune", TWO_QPV, 2);
+    char cls_path[256], cv_path[256];
+    snprintf(cls_path, sizeof cls_path, "%s", write_text("cls.csv", CLS_CSV));
+    snprintf(cv_path, sizeof cv_path, "%s",
+             write_text("cv.csv", "territory_id,name,kind,member_kind,member_code\n"
+                                  "CV-T,Tarbes,cv,commune,65440\nCV-P,Pau,cv,commune,64445\n"));
+    ds_referential *ref = open_referential();
+    ds_layer *qpv = read_layer("qpv"), *communes = read_layer("communes");
+    ds_coverage_input in;
+    ds_coverage_input_init(&in);
+    in.referential = ref;
+    in.qpv = qpv;
+    in.qpv_id = "id";
+    in.communes = communes;
+    in.commune_id = "id";
+    in.cls.path = cls_path;
+    in.cv.path = cv_path;
+    ds_coverage *c;
+    ds_error err;
+    if (ds_coverage_compute(&in, &c, &err) != DS_OK)
+        fail_msg("%s", err.message);
+    figure(c, "signed", "membership", "qpv_in_cls", 1, 2, 0);
+    figure(c, "signed", "geometry", "cv_with_qpv_in_cls", 1, 2, 0);
+    assert_int_equal(ds_coverage_write(c, test_dir, &err), DS_OK);
+    char path[300], text[8192];
+    snprintf(path, sizeof path, "%s/summary.csv", test_dir);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    size_t len = fread(text, 1, sizeof text - 1, f);
+    text[len] = '\0';
+    fclose(f);
+    assert_non_null(strstr(text, "\n76,Occitanie,signed,membership,qpv_in_cls,1,1,100,"));
+    assert_non_null(strstr(text, "\n75,Nouvelle-Aquitaine,signed,membership,qpv_in_cls,0,1,0,"));
+    assert_non_null(strstr(text, "\n75,Nouvelle-Aquitaine,signed,geometry,cv_with_qpv_in_cls,0,1,0,"));
+    ds_coverage_free(c);
+    ds_layer_free(qpv);
+    ds_layer_free(communes);
+    ds_referential_free(ref);
+}
+
 /* Bad inputs: clear errors, never a crash. */
 static void test_coverage_errors(void **state)
 {
@@ -336,6 +387,7 @@ int main(void)
         cmocka_unit_test(test_coverage_by_hand),
         cmocka_unit_test(test_coverage_cls_layer),
         cmocka_unit_test(test_coverage_without_contours),
+        cmocka_unit_test(test_coverage_regions),
         cmocka_unit_test(test_coverage_errors),
     };
     return cmocka_run_group_tests_name("coverage", tests, test_dir_create, test_dir_remove);

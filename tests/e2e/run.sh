@@ -211,9 +211,11 @@ for f in json.load(open(sys.argv[1]))["features"]:
     expect coverage-attribute 0 "$BIN" coverage --cls=datasets/demo/cls_occitanie_demo.csv \
         --cv="$CV_SHP" --cv-id=id --qpv="$QPV_SHP" --qpv-id=code_qp --qpv-commune=code_commu --out="$TMP/cov" &&
         has coverage-attribute-nogeo "$TMP/cov/summary.csv" "signed,geometry,qpv_in_cls,,,,not computed"
-    # A CV layer needs the contours for membership: the QPV come from the attribute,
-    # but a layer's communes from the contours, so membership is not computed either.
-    has coverage-attribute-nomember "$TMP/cov/summary.csv" "signed,membership,qpv_in_cls,,,,not computed"
+    summary_is coverage-attribute-qpv signed membership qpv_in_cls 24 105
+    # A CV layer needs the contours for its communes: the CV figures by membership are
+    # not computed, and the summary says so.
+    has coverage-attribute-nocv "$TMP/cov/summary.csv" "signed,membership,cv_with_qpv_in_cls,,,,not computed"
+    has coverage-attribute-why "$TMP/out" "membership of the CV not computed"
 fi
 
 if [ -r "$SHARED/insee/qpv2015/DEMO_2017.csv" ]; then
