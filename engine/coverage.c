@@ -145,21 +145,6 @@ static int compare_text(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void list_sort_unique(ds_code_list *list)
-{
-    if (list->count < 2)
-        return;
-    qsort(list->items, list->count, sizeof *list->items, compare_text);
-    size_t kept = 1;
-    for (size_t i = 1; i < list->count; i++) {
-        if (strcmp(list->items[i], list->items[kept - 1]) == 0)
-            free(list->items[i]);
-        else
-            list->items[kept++] = list->items[i];
-    }
-    list->count = kept;
-}
-
 static bool list_has(const ds_code_list *list, const char *item)
 {
     return list->count > 0 &&
@@ -319,7 +304,7 @@ static ds_status read_qpv_attribute(ds_coverage *c, const ds_coverage_input *in,
                 return nomem(err);
             }
         }
-        list_sort_unique(&found);
+        ds_code_list_sort_unique(&found);
         size_t len = 1;
         for (size_t i = 0; i < found.count; i++)
             len += strlen(found.items[i]) + 1;
@@ -445,7 +430,7 @@ static ds_status qpv_communes(ds_coverage *c, const ds_coverage_input *in, ds_er
                 }
             free(text);
         }
-        list_sort_unique(&q->communes);
+        ds_code_list_sort_unique(&q->communes);
         if (q->communes.count == 0 && !problem(c, "QPV %s: no commune found: in no territory by "
                                                   "membership", q->id))
             return nomem(err);
@@ -658,7 +643,7 @@ static ds_status layer_territory_communes(ds_coverage *c, territory_set *t,
     }
     ds_overlap_result_free(r);
     for (size_t i = 0; i < t->n; i++)
-        list_sort_unique(&t->items[i].communes);
+        ds_code_list_sort_unique(&t->items[i].communes);
     return st;
 }
 
@@ -1458,8 +1443,9 @@ static void put_number(FILE *f, double v)
         fprintf(f, ",%.17g", v);
 }
 
-static bool write_qpv(FILE *f, const ds_coverage *c)
+static bool write_qpv(FILE *f, const void *data)
 {
+    const ds_coverage *c = data;
     fputs("qpv_id,region,area_m2,population,communes,communes_attribute,communes_geometry,"
           "cv_membership,cv_geometry,cv_geometry_share,cls_membership,cls_geometry,"
           "signed_membership,signed_geometry_share,signed_or_prefiguration_membership,"
@@ -1526,8 +1512,9 @@ static bool write_qpv(FILE *f, const ds_coverage *c)
     return true;
 }
 
-static bool write_cv(FILE *f, const ds_coverage *c)
+static bool write_cv(FILE *f, const void *data)
 {
+    const ds_coverage *c = data;
     fputs("cv_id,name,method,qpv,population,qpv_area_m2", f);
     for (int s = 0; s < N_SCOPES; s++)
         fprintf(f, ",qpv_in_%s,population_in_%s,qpv_area_share_%s,class_%s", SCOPE_NAMES[s],
@@ -1564,8 +1551,9 @@ static void append_id(char *list, size_t size, const char *id)
     snprintf(list + used, size - used, "%s%s", used ? " " : "", id);
 }
 
-static bool write_cls(FILE *f, const ds_coverage *c)
+static bool write_cls(FILE *f, const void *data)
 {
+    const ds_coverage *c = data;
     fputs("cls_id,name,status,start,end,communes,qpv_membership,qpv_geometry,"
           "qpv_population_membership,qpv_population_geometry,qpv_area_geometry_m2,"
           "cv_membership,cv_geometry\n", f);
@@ -1631,8 +1619,9 @@ static bool write_cls(FILE *f, const ds_coverage *c)
     return true;
 }
 
-static bool write_summary(FILE *f, const ds_coverage *c)
+static bool write_summary(FILE *f, const void *data)
 {
+    const ds_coverage *c = data;
     fputs("territory,territory_name,scope,method,measure,numerator,denominator,percent,note\n", f);
     for (size_t r = 0; r < c->n_regions; r++)
         for (int s = 0; s < N_SCOPES; s++)
@@ -1662,8 +1651,9 @@ static bool write_summary(FILE *f, const ds_coverage *c)
     return true;
 }
 
-static bool write_discrepancies(FILE *f, const ds_coverage *c)
+static bool write_discrepancies(FILE *f, const void *data)
 {
+    const ds_coverage *c = data;
     fputs("level,id,scope,membership,geometry,reason\n", f);
     for (size_t i = 0; i < c->n_discrepancies; i++) {
         for (int k = 0; k < 6; k++)
@@ -1673,8 +1663,9 @@ static bool write_discrepancies(FILE *f, const ds_coverage *c)
     return true;
 }
 
-static bool write_problems(FILE *f, const ds_coverage *c)
+static bool write_problems(FILE *f, const void *data)
 {
+    const ds_coverage *c = data;
     fputs("problem\n", f);
     for (size_t i = 0; i < c->problem_set.count; i++) {
         put_field(f, ds_text_dict_get(&c->problem_set, (uint32_t)i), true);
@@ -1683,32 +1674,16 @@ static bool write_problems(FILE *f, const ds_coverage *c)
     return true;
 }
 
-static ds_status write_file(const char *dir, const char *name, const ds_coverage *c,
-                            bool (*write)(FILE *, const ds_coverage *), ds_error *err)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    ds_output *output;
-    ds_status st = ds_output_open(path, &output, err);
-    if (st != DS_OK)
-        return st;
-    if (!write(ds_output_stream(output), c)) {
-        ds_output_abort(output);
-        return nomem(err);
-    }
-    return ds_output_commit(output, err);
-}
-
 ds_status ds_coverage_write(const ds_coverage *c, const char *dir, ds_error *err)
 {
     static const struct {
         const char *name;
-        bool (*write)(FILE *, const ds_coverage *);
+        bool (*write)(FILE *, const void *);
     } FILES[] = {{"qpv.csv", write_qpv},         {"cv.csv", write_cv},
                  {"cls.csv", write_cls},         {"summary.csv", write_summary},
                  {"discrepancies.csv", write_discrepancies}, {"problems.csv", write_problems}};
     for (size_t i = 0; i < sizeof FILES / sizeof *FILES; i++) {
-        ds_status st = write_file(dir, FILES[i].name, c, FILES[i].write, err);
+        ds_status st = ds_output_write(dir, FILES[i].name, FILES[i].write, c, err);
         if (st != DS_OK)
             return st;
     }

@@ -98,3 +98,21 @@ int ds_output_csv_field(FILE *stream, const char *text, char separator)
             return csv_fwrite(stream, text, len);
     return fputs(text, stream) < 0 ? EOF : 0;
 }
+
+ds_status ds_output_write(const char *dir, const char *name,
+                          bool (*write)(FILE *stream, const void *data), const void *data,
+                          ds_error *err)
+{
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
+        return ds_error_set(err, DS_EUSAGE, "%s/%s: path too long", dir, name);
+    ds_output *output;
+    ds_status st = ds_output_open(path, &output, err);
+    if (st != DS_OK)
+        return st;
+    if (!write(ds_output_stream(output), data)) {
+        ds_output_abort(output);
+        return ds_error_set(err, DS_ENOMEM, "%s: out of memory", path);
+    }
+    return ds_output_commit(output, err);
+}

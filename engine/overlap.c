@@ -757,56 +757,50 @@ static void write_rows(FILE *f, const ds_overlap_row *rows, size_t n, bool weigh
     }
 }
 
-/* Writes one file of dir atomically with write(f, r). */
-static ds_status write_file(const char *dir, const char *name, const ds_overlap_result *r,
-                            void (*write)(FILE *, const ds_overlap_result *), ds_error *err)
+static bool write_overlap(FILE *f, const void *data)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    ds_output *output;
-    ds_status st = ds_output_open(path, &output, err);
-    if (st != DS_OK)
-        return st;
-    write(ds_output_stream(output), r);
-    return ds_output_commit(output, err);
-}
-
-static void write_overlap(FILE *f, const ds_overlap_result *r)
-{
+    const ds_overlap_result *r = data;
     write_rows(f, r->rows, r->n_rows, r->weighted);
+    return true;
 }
 
-static void write_slivers(FILE *f, const ds_overlap_result *r)
+static bool write_slivers(FILE *f, const void *data)
 {
+    const ds_overlap_result *r = data;
     write_rows(f, r->slivers, r->n_slivers, r->weighted);
+    return true;
 }
 
-static void write_unmatched(FILE *f, const ds_overlap_result *r)
+static bool write_unmatched(FILE *f, const void *data)
 {
+    const ds_overlap_result *r = data;
     fputs("unit_id,unit_area_m2\n", f);
     for (size_t i = 0; i < r->n_unmatched; i++) {
         ds_output_csv_field(f, r->unmatched[i].id, ',');
         fprintf(f, ",%.17g\n", r->unmatched[i].area_m2);
     }
+    return true;
 }
 
-static void write_problems(FILE *f, const ds_overlap_result *r)
+static bool write_problems(FILE *f, const void *data)
 {
+    const ds_overlap_result *r = data;
     fputs("problem\n", f);
     for (size_t i = 0; i < r->n_problems; i++) {
         ds_output_csv_field(f, r->problems[i], ',');
         fputc('\n', f);
     }
+    return true;
 }
 
 ds_status ds_overlap_write(const ds_overlap_result *r, const char *dir, ds_error *err)
 {
-    ds_status st = write_file(dir, "overlap.csv", r, write_overlap, err);
+    ds_status st = ds_output_write(dir, "overlap.csv", write_overlap, r, err);
     if (st == DS_OK)
-        st = write_file(dir, "slivers.csv", r, write_slivers, err);
+        st = ds_output_write(dir, "slivers.csv", write_slivers, r, err);
     if (st == DS_OK)
-        st = write_file(dir, "units_unmatched.csv", r, write_unmatched, err);
+        st = ds_output_write(dir, "units_unmatched.csv", write_unmatched, r, err);
     if (st == DS_OK)
-        st = write_file(dir, "problems.csv", r, write_problems, err);
+        st = ds_output_write(dir, "problems.csv", write_problems, r, err);
     return st;
 }

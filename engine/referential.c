@@ -1044,8 +1044,7 @@ static int compare_text(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Sorts the items and removes repeated ones. */
-static void list_sort_unique(ds_code_list *list)
+void ds_code_list_sort_unique(ds_code_list *list)
 {
     if (list->count < 2)
         return;
@@ -1088,7 +1087,7 @@ static ds_status list_from(const ds_referential *ref, ds_level level, const idx_
         }
         out->items[out->count++] = item;
     }
-    list_sort_unique(out);
+    ds_code_list_sort_unique(out);
     return DS_OK;
 }
 
@@ -1409,7 +1408,7 @@ ds_status ds_referential_containing(const ds_referential *ref, const char *commu
         ds_code_list_free(out);
         return s;
     }
-    list_sort_unique(out);
+    ds_code_list_sort_unique(out);
     return DS_OK;
 }
 

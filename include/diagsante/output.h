@@ -8,6 +8,7 @@
 #ifndef DIAGSANTE_OUTPUT_H
 #define DIAGSANTE_OUTPUT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "diagsante/error.h"
@@ -28,6 +29,12 @@ ds_status ds_output_commit(ds_output *output, ds_error *err);
 /* Writes one CSV field: as is, or quoted by libcsv when it holds the separator, a
  * quote or a line break. Returns 0, or EOF on a write error (also kept by ferror). */
 int ds_output_csv_field(FILE *stream, const char *text, char separator);
+
+/* Writes dir/name atomically: opens it, calls write(stream, data), commits. When write
+ * returns false (out of memory) the file is abandoned and DS_ENOMEM returned. */
+ds_status ds_output_write(const char *dir, const char *name,
+                          bool (*write)(FILE *stream, const void *data), const void *data,
+                          ds_error *err);
 
 /* Closes and removes the temporary file, frees output. Accepts NULL. */
 void ds_output_abort(ds_output *output);

@@ -24,6 +24,8 @@ typedef struct ds_code_list {
 } ds_code_list;
 
 void ds_code_list_free(ds_code_list *list); /* frees the items, leaves an empty list */
+/* Sorts the items (strcmp order) and frees repeated ones. */
+void ds_code_list_sort_unique(ds_code_list *list);
 
 /* Loads the referential tables of dir, as written by scripts/update-referentiel.sh
  * (format in datasets/referentiel/README.md): regions.csv (code, name),
