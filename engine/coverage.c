@@ -1058,8 +1058,8 @@ static void membership_text(const ds_coverage *c, size_t q, int scope, char *out
         size_t used = strlen(list);
         snprintf(list + used, 256 - used, "%s%s", used ? " " : "", item->communes.items[k]);
     }
-    snprintf(out, size, "%s%s%s; communes in it: %s; communes outside: %s",
-             in_cls[0] ? "in " : "in no CLS", in_cls, "", communes_in[0] ? communes_in : "none",
+    snprintf(out, size, "%s%s; communes in it: %s; communes outside: %s",
+             in_cls[0] ? "in " : "in no CLS", in_cls, communes_in[0] ? communes_in : "none",
              communes_out[0] ? communes_out : "none");
 }
 
@@ -1103,8 +1103,8 @@ static ds_status find_discrepancies(ds_coverage *c, ds_error *err)
             if (item->cv_geometry >= 0)
                 snprintf(cv_g, sizeof cv_g, "%s", c->cv.items[item->cv_geometry].id);
             snprintf(reason, sizeof reason,
-                     "by its communes the QPV is in %zu CV (%s); by its polygon in %s%s",
-                     n_m, n_m ? cv_m : "none", cv_g[0] ? cv_g : "no CV", "");
+                     "by its communes the QPV is in %zu CV (%s); by its polygon in %s",
+                     n_m, n_m ? cv_m : "none", cv_g[0] ? cv_g : "no CV");
             if (item->cv_geometry >= 0) {
                 size_t used = strlen(reason);
                 snprintf(reason + used, sizeof reason - used, " (%.1f%% of its area)",
@@ -1208,10 +1208,10 @@ static ds_status build_summary_text(ds_coverage *c, ds_error *err)
             c->n_qpv, c->cls.n, counts[0], counts[1], counts[2], c->cv.n, holding[0], holding[1]);
     fprintf(f, "QPV communes from the %s; min share %g\n", c->qpv_communes_from, c->min_share);
     for (size_t r = 0; r < c->n_regions; r++) {
-        fprintf(f, "\n%s%s%s\n", r ? "région " : "all QPV", r ? c->regions[r] : "",
-                r ? "" : "");
         if (r)
-            fprintf(f, "(%s)\n", c->region_names[r]);
+            fprintf(f, "\nrégion %s (%s)\n", c->regions[r], c->region_names[r]);
+        else
+            fputs("\nall QPV\n", f);
         fprintf(f, "%-34s", "");
         for (int s = 0; s < N_SCOPES; s++)
             fprintf(f, "  %-46s", SCOPE_LABELS[s]);
