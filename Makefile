@@ -83,6 +83,8 @@ install: all $(BUILD)/diagsante.pc
 	install -m 644 engine/diagsante.1 $(DESTDIR)$(PREFIX)/share/man/man1/diagsante.1
 	install -d $(DESTDIR)$(PREFIX)/share/diagsante/referentiel
 	install -m 644 datasets/referentiel/* $(DESTDIR)$(PREFIX)/share/diagsante/referentiel/
+	install -d $(DESTDIR)$(PREFIX)/share/diagsante/standard_populations
+	install -m 644 datasets/standard_populations/* $(DESTDIR)$(PREFIX)/share/diagsante/standard_populations/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/diagsante $(DESTDIR)$(PREFIX)/lib/libdiagsante.a \
