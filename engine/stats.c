@@ -109,6 +109,7 @@ ds_status ds_stats_proportion(double x, double n, double confidence, ds_ci *out,
  * integral runs over 40 units of s beyond the point (the integrand is below e^-800
  * there), by GSL's adaptive Gauss-Kronrod rule to 1e-13 relative. */
 #define GAMMA_LARGE_SHAPE 1e5
+#define GAMMA_GSL_INVERSE_MAX 1000.0 /* GSL's inverse is tried up to this shape */
 
 typedef struct gamma_work {
     gsl_integration_workspace *workspace;
@@ -187,6 +188,24 @@ static double gamma_residual(double x, void *params)
  * target, unless x underflows (tiny non-integer shapes). */
 static ds_status gamma_quantile(const gamma_target *g, double *x_out, ds_error *err)
 {
+    /* Fast path for small shapes (most exact limits are for counts under 10): GSL's own
+     * inverse, kept only when the probability at it checks to 1e-12 of the target. GSL's
+     * inverses go wrong from a few thousand on (toolchain notes): they are not tried
+     * there, and a wrong value anywhere fails the check and falls through to Brent. */
+    if (g->shape <= GAMMA_GSL_INVERSE_MAX) {
+        double guess = g->upper ? gsl_cdf_gamma_Qinv(g->target, g->shape, 1.0)
+                                : gsl_cdf_gamma_Pinv(g->target, g->shape, 1.0);
+        gamma_work quick = {0};
+        gamma_target check = *g;
+        check.work = &quick;
+        if (isfinite(guess) && guess > 0.0) {
+            double residual = gamma_residual(guess, &check);
+            if (!quick.failed && fabs(residual) <= 1e-12 * g->target) {
+                *x_out = guess;
+                return DS_OK;
+            }
+        }
+    }
     gamma_work work = {0};
     work.workspace = gsl_integration_workspace_alloc(1000);
     if (work.workspace == NULL)

@@ -81,3 +81,15 @@ overlay_job "105 QPV x 4,485 communes (Occitanie)" $D/qpv2015_occitanie/qp_occit
     $D/communes_2018/communes_occitanie_2018_lb93.shp code
 overlay_job "431 contrats de ville x 35,228 communes (France)" $D/contrats_ville/cv_2015_wgs84.shp id \
     $D/communes_2018/communes_france_2018_lb93.shp code
+
+# --- fourth part: confidence intervals for 10 million rows (scripts/bench_stats.c,
+# linked with the library). The issue's target: >= 5 million rows/s on one core for
+# Wilson and Byar. (The third part, the portrait, comes with issue 5.)
+STATS="$BUILD/bench_stats"
+if [ ! -x "$STATS" ] || [ scripts/bench_stats.c -nt "$STATS" ] || [ "$BUILD/libdiagsante.a" -nt "$STATS" ]; then
+    ${CC:-cc} -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Wall -Wextra -Werror -Iinclude scripts/bench_stats.c \
+        -o "$STATS" "$BUILD/libdiagsante.a" $(pkg-config --libs gsl shapelib proj geos) -lcsv -lm
+fi
+echo
+echo "confidence intervals, one core"
+"$STATS" 10000000
