@@ -15,7 +15,10 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(CFLAGS) $(WARN) $(EXTRA_CFLAGS
 LIBS       = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm
 TEST_LIBS  = $(shell pkg-config --libs cmocka 2>/dev/null)
 
-LIB_SRC   := $(filter-out engine/main.c,$(wildcard engine/*.c))
+# engine/main.c and engine/cli_*.c are the command-line tool; the rest is the library.
+CLI_SRC   := engine/main.c $(wildcard engine/cli_*.c)
+CLI_OBJ   := $(CLI_SRC:engine/%.c=$(BUILD)/engine/%.o)
+LIB_SRC   := $(filter-out $(CLI_SRC),$(wildcard engine/*.c))
 LIB_OBJ   := $(LIB_SRC:engine/%.c=$(BUILD)/engine/%.o)
 TEST_SRC  := $(wildcard tests/test_*.c)
 TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -33,7 +36,7 @@ $(BUILD)/libdiagsante.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/diagsante: $(BUILD)/engine/main.o $(BUILD)/libdiagsante.a
+$(BUILD)/diagsante: $(CLI_OBJ) $(BUILD)/libdiagsante.a
 	$(CC) $(ALL_CFLAGS) $(EXTRA_LDFLAGS) $^ -o $@ $(LIBS)
 
 $(BUILD)/tests/%: tests/%.c tests/helpers.h $(BUILD)/libdiagsante.a

@@ -20,14 +20,14 @@
 #include "diagsante/overlap.h"
 #include "diagsante/referential.h"
 
+#include "cli.h"
+
 #ifndef DS_VERSION
 #define DS_VERSION "dev"
 #endif
 #ifndef DS_DATADIR
 #define DS_DATADIR "/usr/local/share/diagsante"
 #endif
-
-#define EXIT_USAGE 64
 
 static const char USAGE[] =
     "Usage: diagsante COMMAND [OPTIONS] ...\n"
@@ -49,6 +49,9 @@ static const char USAGE[] =
     "                   cannot map\n"
     "  coverage         which contrats de ville and QPV lie in a CLS territory, in\n"
     "                   count, population and area, by membership and by geometry\n"
+    "  stats METHOD     proportions, rates, means, standardised rates (dsr, isr),\n"
+    "                   comparisons, inequality measures, quantiles, FDep, empirical\n"
+    "                   Bayes, from a CSV of counts by group, with confidence intervals\n"
     "\n"
     "Options:\n"
     "  -h, --help       this help (also: diagsante COMMAND --help)\n"
@@ -176,25 +179,6 @@ static bool parse_on_error(const char *arg, ds_csv_options *csv)
     else
         return false;
     return true;
-}
-
-/* The exit code of a command once its output is flushed: 74 (EX_IOERR) when standard
- * output could not be written (a full disk, a closed pipe), else exit_code. */
-static int finish_stdout(int exit_code)
-{
-    if (fflush(stdout) != 0) {
-        perror("diagsante: stdout");
-        return 74;
-    }
-    return exit_code;
-}
-
-static int usage_error(const char *fmt, const char *arg)
-{
-    fprintf(stderr, "diagsante: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\nTry 'diagsante --help'.\n");
-    return EXIT_USAGE;
 }
 
 static int command_check(int argc, char **argv)
@@ -1204,5 +1188,7 @@ int main(int argc, char **argv)
         return command_overlap(argc - 1, argv + 1);
     if (strcmp(command, "coverage") == 0)
         return command_coverage(argc - 1, argv + 1);
+    if (strcmp(command, "stats") == 0)
+        return command_stats(argc - 1, argv + 1);
     return usage_error("unknown command '%s'", command);
 }

@@ -218,6 +218,145 @@ for f in json.load(open(sys.argv[1]))["features"]:
     has coverage-attribute-why "$TMP/out" "membership of the CV not computed"
 fi
 
+# stats: every expected number is independent of diagsante. near NAME FILE KEY COL WANT TOL:
+# the row whose first field is KEY holds WANT in column COL (columns 2-4 come before the
+# method, whose text may hold a comma), within TOL relative (absolute when WANT is 0).
+near() {
+    if awk -F, -v k="$3" -v c="$4" -v w="$5" -v t="$6" '
+        $1 == k { found = 1; d = $c - w; if (d < 0) d = -d; m = w < 0 ? -w : w
+                  if ($c == "" || d > t * (m > 0 ? m : 1)) { print $c; exit 1 } }
+        END { if (!found) { print "no row"; exit 1 } }' "$2" > "$TMP/why"; then
+        echo "ok $1"; else echo "FAIL $1: got $(cat "$TMP/why"), expected $5"; failed=1; fi
+}
+SFIX=tests/fixtures/stats
+expect stats-help 0 "$BIN" stats --help && has stats-help "$TMP/out" "proportion  group,numerator,denominator" &&
+    has stats-help-standard "$TMP/out" "--standard=FILE"
+expect stats-in-usage 0 "$BIN" --help && has stats-in-usage "$TMP/out" "stats METHOD"
+# Wilson intervals, Newcombe (Stat Med 1998;17:857-72), table I, method 3: 81/263 =
+# 0.3080 (0.2553, 0.3662) and 15/148 = 0.1014 (0.0624, 0.1605). C's numerator is secret:
+# the row is listed and its group written empty.
+expect stats-proportion 0 "$BIN" stats proportion --in "$SFIX/proportion.csv" --out "$TMP/p.csv" &&
+    has stats-proportion-header "$TMP/p.csv" "group,value,lower,upper,method,numerator,denominator" &&
+    has stats-proportion-skipped "$TMP/err" "1 of 3 rows with a missing or secret cell" &&
+    has stats-proportion-listed "$TMP/err" "line 4 (C): numerator secret" &&
+    has stats-proportion-empty "$TMP/p.csv" "C,,,,not computed: numerator secret (line 4),," &&
+    has stats-proportion-method "$TMP/p.csv" ",Wilson,81,263"
+near stats-wilson-value "$TMP/p.csv" B 2 0.3080 2e-4
+near stats-wilson-lower "$TMP/p.csv" B 3 0.2553 2e-4
+near stats-wilson-upper "$TMP/p.csv" B 4 0.3662 2e-4
+near stats-wilson-lower-15 "$TMP/p.csv" A 3 0.0624 1e-3
+near stats-wilson-upper-15 "$TMP/p.csv" A 4 0.1605 1e-3
+if [ "$(head -n 2 "$TMP/p.csv" | tail -n 1 | cut -c1-2)" = "A," ]; then echo "ok stats-sorted"; else echo "FAIL stats-sorted"; failed=1; fi
+if [ -n "$(ls "$TMP" | grep '\.tmp\.')" ]; then echo "FAIL stats-no-temp: temporary file left"; failed=1; else echo "ok stats-no-temp"; fi
+expect stats-percent 0 "$BIN" stats proportion --multiplier=100 --in "$SFIX/proportion.csv"
+near stats-percent "$TMP/out" B 2 30.798479087452474 1e-12
+# Rates per 100,000 (';' file, columns renamed). 0 events: the exact upper limit is
+# -ln(0.025) = 3.6888794541139363 events, / 1000 x 100000. Y's two rows are gathered,
+# 30 / 10000, Byar's limits computed in Python from Breslow & Day's formula.
+expect stats-rate 0 "$BIN" stats rate --in "$SFIX/rate.csv" --col group=commune --col numerator=deces \
+    --col denominator=population && has stats-rate-exact "$TMP/out" "Z,0,0,368.8879454113" &&
+    has stats-rate-byar "$TMP/out" ",Byar,30,10000"
+near stats-rate-zero-upper "$TMP/out" Z 4 368.88794541139363 1e-12
+near stats-rate-byar-lower "$TMP/out" Y 3 202.36939093266392 1e-12
+near stats-rate-byar-upper "$TMP/out" Y 4 428.283719419987 1e-12
+# Mean of 1..5: 3 +- t(0.975; 4) sd / sqrt 5 = 3 +- 2.7764451051977987 x 1.5811388 / 2.2360680
+# (SciPy's t quantile); B has one value left: not computed.
+expect stats-mean 0 "$BIN" stats mean --in "$SFIX/mean.csv" &&
+    has stats-mean-one "$TMP/out" "B,,,,not computed: fewer than 2 values" &&
+    has stats-mean-listed "$TMP/err" "line 8 (B): value missing"
+near stats-mean-lower "$TMP/out" A 3 1.0367568385224393 1e-12
+near stats-mean-upper "$TMP/out" A 4 4.9632431614775607 1e-12
+# DSR by hand: rates 5/1000, 20/2000, 60/3000 weighted 5000, 3000, 2000 = (25 + 30 + 40) /
+# 10000 = 950 per 100,000; Dobson's limits with Byar's on O = 85 (Python). G2 has 6
+# events: withheld.
+expect stats-dsr 0 "$BIN" stats dsr --in "$SFIX/dsr.csv" --out "$TMP/dsr.csv" &&
+    has stats-dsr-suppressed "$TMP/dsr.csv" "G2,,,,suppressed: total count < 10,6,6000" &&
+    has stats-dsr-value "$TMP/dsr.csv" "G1,950,"
+near stats-dsr-lower "$TMP/dsr.csv" G1 3 689.785075050242 1e-12
+near stats-dsr-upper "$TMP/dsr.csv" G1 4 1255.8161741172073 1e-12
+expect stats-dsr-standard 0 "$BIN" stats dsr --in "$SFIX/dsr.csv" --standard "$SFIX/standard3.csv" --out "$TMP/dsr2.csv" &&
+    if cmp -s "$TMP/dsr.csv" "$TMP/dsr2.csv"; then echo "ok stats-dsr-standard"; else echo "FAIL stats-dsr-standard"; failed=1; fi
+printf 'group,age,numerator,denominator\nG1,0-29,5,1000\nG1,30-60,20,2000\n' > "$TMP/dsr_bad.csv"
+expect stats-dsr-bad-age 65 "$BIN" stats dsr --in "$TMP/dsr_bad.csv" --standard "$SFIX/standard3.csv" &&
+    has stats-dsr-bad-age "$TMP/err" "dsr_bad.csv:3: column 'age': age group '30-60' is not one of"
+# ISR: E = 10000 x 100/100000 + 5000 x 400/50000 = 50, O = 80: ICM 160, Byar limits of 80
+# divided by 50; the rate is 1.6 x 500/150000 x 100000. G2: O = 3, E = 9.
+expect stats-isr 0 "$BIN" stats isr --in "$SFIX/isr.csv" &&
+    has stats-isr-g1 "$TMP/out" "G1,160," && has stats-isr-oe "$TMP/out" ",Byar,80,50,533.33333333333"
+near stats-isr-lower "$TMP/out" G1 3 126.86574243762152 1e-12
+near stats-isr-upper "$TMP/out" G1 4 199.13630479784476 1e-12
+near stats-isr-small "$TMP/out" G2 2 33.333333333333333 1e-12
+# Comparison with a benchmark of 9 by the CI rule, with each row's polarity.
+expect stats-compare 0 "$BIN" stats compare --in "$SFIX/compare.csv" &&
+    has stats-compare-worse "$TMP/out" "A,12,10,14,ci-benchmark,9,higher,worse" &&
+    has stats-compare-similar "$TMP/out" "B,8,7,9.5,ci-benchmark,9,similar,similar" &&
+    has stats-compare-lower "$TMP/out" "C,5,4,6,ci-benchmark,9,lower,worse" &&
+    has stats-compare-nopolarity "$TMP/out" "D,5,4,6,ci-benchmark,9,lower,not applicable"
+# Poisson test of O = 80 against E = 50: p = 2 P[X >= 80] (SciPy: 0.00011330071057294973);
+# O = 3, E = 2.5: exact limits chi2(0.025; 6)/2 / 2.5 x 100 = 24.746884915824054.
+expect stats-icm 0 "$BIN" stats compare --compare-method=poisson-icm --polarity=lower-is-better \
+    --in "$SFIX/compare_icm.csv" && has stats-icm-higher "$TMP/out" ",80,50," &&
+    has stats-icm-worse "$TMP/out" "higher,worse" && has stats-icm-similar "$TMP/out" "similar,similar"
+near stats-icm-value "$TMP/out" A 2 160 1e-12
+near stats-icm-exact "$TMP/out" B 3 24.746884915824054 1e-12
+awk -F, '$1 == "A" { print $(NF - 2) }' "$TMP/out" > "$TMP/p"
+if awk -v p="$(cat "$TMP/p")" 'BEGIN { d = p - 0.00011330071057294973; exit !(d < 1e-15 && d > -1e-15) }'; then
+    echo "ok stats-icm-p"; else echo "FAIL stats-icm-p: $(cat "$TMP/p")"; failed=1; fi
+# Inequality, by hand: values 10..18 on equal populations: mean 14, D = 18 - 10, R = 1.8,
+# y = 9 + 10 X on the ridits X = 0.1..0.9: SII = 10, RII = 19/9; BGV = (16+4+0+4+16)/5.
+expect stats-inequality 0 "$BIN" stats inequality --in "$SFIX/inequality.csv" &&
+    has stats-inequality-header "$TMP/out" "measure,value,lower,upper,method,se" &&
+    has stats-inequality-pair "$TMP/out" "d,8,"
+near stats-ineq-mean "$TMP/out" mean 2 14 1e-12
+near stats-ineq-r "$TMP/out" r 2 1.8 1e-12
+near stats-ineq-sii "$TMP/out" sii 2 10 1e-12
+near stats-ineq-rii "$TMP/out" rii 2 2.1111111111111111 1e-12
+near stats-ineq-bgv "$TMP/out" bgv 2 8 1e-12
+# Type-7 quintiles of 1..10 (R's quantile(1:10, 0:5/5)): cut points 2.8, 4.6, 6.4, 8.2.
+expect stats-quantile 0 "$BIN" stats quantile --in "$SFIX/quantile.csv" &&
+    has stats-quantile-cuts "$TMP/out" "cut points 2.7999999999999998 4.5999999999999996 6.3999999999999995 8.1999999999999993" &&
+    has stats-quantile-1 "$TMP/out" "8.1999999999999993\",1" && has stats-quantile-g03 "$TMP/out" "g03,3,," &&
+    has stats-quantile-missing "$TMP/out" "g11,,,,not classed: value secret (line 12),"
+if grep -q '^g10,.*",5$' "$TMP/out" && grep -q '^g03,.*",2$' "$TMP/out"; then echo "ok stats-quantile-classes"; else
+    echo "FAIL stats-quantile-classes"; failed=1; fi
+# FDep: scores from numpy (population-weighted correlation matrix, first eigenvector signed
+# on unemployment; the unit with a secret cell left out).
+expect stats-fdep 0 "$BIN" stats fdep --in "$SFIX/fdep.csv" &&
+    has stats-fdep-excluded "$TMP/out" "I08,,,,excluded: pct_bac secret (line 9),," &&
+    has stats-fdep-most "$TMP/out" "population-weighted PCA\",5,5" &&
+    has stats-fdep-summary "$TMP/err" "7 of 8 units scored"
+near stats-fdep-i04 "$TMP/out" I04 2 3.054109083423528 1e-9
+near stats-fdep-i06 "$TMP/out" I06 2 -3.0413961044680917 1e-9
+# Empirical Bayes by hand (Marshall 1991): m = 0.02, s2 = 1e-4, A = 1e-4 - 0.02/1000 = 8e-5,
+# C = 8e-5 / (8e-5 + 2e-5) = 0.8: 0.02 + 0.8 (0.01 - 0.02) = 0.012 and 0.028.
+expect stats-eb 0 "$BIN" stats eb --in "$SFIX/eb.csv" &&
+    has stats-eb-missing "$TMP/out" "U3,,,,not computed: denominator missing (line 4)" &&
+    has stats-eb-listed "$TMP/err" "line 4 (U3): denominator missing"
+near stats-eb-u1 "$TMP/out" U1 2 1200 1e-12
+near stats-eb-u2 "$TMP/out" U2 2 2800 1e-12
+# Errors: file, line and field named; sysexits codes.
+expect stats-missing-column 65 "$BIN" stats proportion --in "$SFIX/missing_column.csv" &&
+    has stats-missing-column "$TMP/err" "missing_column.csv: no column 'denominator'"
+expect stats-renamed-missing 65 "$BIN" stats proportion --in "$SFIX/proportion.csv" --col denominator=pop &&
+    has stats-renamed-missing "$TMP/err" "no column 'pop' (the denominator column"
+printf 'group,numerator,denominator\nA,3,10\nB,-1,10\n' > "$TMP/neg.csv"
+expect stats-negative 65 "$BIN" stats rate --in "$TMP/neg.csv" &&
+    has stats-negative "$TMP/err" "neg.csv:3: column 'numerator': -1 is negative"
+printf 'group,numerator,denominator\nA,3,10\nA,9,10\nB,11,10\n' > "$TMP/over.csv"
+expect stats-over 65 "$BIN" stats proportion --in "$TMP/over.csv" &&
+    has stats-over "$TMP/err" "over.csv: group 'B' (line 4): the numerator 11 exceeds the denominator 10"
+printf 'group,value\nA,1\nA,2\nB,3\n' > "$TMP/dup.csv"
+expect stats-duplicate 65 "$BIN" stats quantile --in "$TMP/dup.csv" &&
+    has stats-duplicate "$TMP/err" "group 'A' (lines 2, 3): 2 rows for one group"
+expect stats-no-method 64 "$BIN" stats --in "$SFIX/proportion.csv" && has stats-no-method "$TMP/err" "stats needs a METHOD"
+expect stats-bad-method 64 "$BIN" stats median --in "$SFIX/proportion.csv" && has stats-bad-method "$TMP/err" "unknown stats METHOD 'median'"
+expect stats-bad-conf 64 "$BIN" stats rate --conf=95 --in "$SFIX/rate.csv" && has stats-bad-conf "$TMP/err" "--conf is a level in (0, 1)"
+expect stats-bad-role 64 "$BIN" stats rate --col deaths=x --in "$SFIX/rate.csv" && has stats-bad-role "$TMP/err" "reads no such role"
+expect stats-multiplier-mean 64 "$BIN" stats mean --multiplier=100 --in "$SFIX/mean.csv" &&
+    has stats-multiplier-mean "$TMP/err" "--multiplier does not apply to 'stats mean'"
+expect stats-no-input 66 "$BIN" stats rate --in "$TMP/none.csv" && has stats-no-input "$TMP/err" "none.csv"
+expect stats-bad-out 74 "$BIN" stats proportion --in "$SFIX/proportion.csv" --out "$TMP/no/such/dir/x.csv"
+
 if [ -r "$SHARED/insee/qpv2015/DEMO_2017.csv" ]; then
     # Figures from Python's csv module: 1346 rows; 239 header fields of which 33 named.
     expect real-demo 0 "$BIN" check "$SHARED/insee/qpv2015/DEMO_2017.csv" &&
