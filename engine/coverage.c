@@ -117,24 +117,13 @@ struct ds_coverage {
 
 static ds_status nomem(ds_error *err) { return ds_error_set(err, DS_ENOMEM, "out of memory"); }
 
-static char *copy_text(const char *text)
-{
-    if (text == NULL)
-        return NULL;
-    size_t len = strlen(text) + 1;
-    char *copy = malloc(len);
-    if (copy != NULL)
-        memcpy(copy, text, len);
-    return copy;
-}
-
 static bool list_add(ds_code_list *list, const char *item)
 {
     char **items = realloc(list->items, (list->count + 1) * sizeof *items);
     if (items == NULL)
         return false;
     list->items = items;
-    if ((items[list->count] = copy_text(item)) == NULL)
+    if ((items[list->count] = strdup(item)) == NULL)
         return false;
     list->count++;
     return true;
@@ -420,7 +409,7 @@ static ds_status qpv_communes(ds_coverage *c, const ds_coverage_input *in, ds_er
                 if (q->parts[k].area >= c->min_share * q->area && !list_add(&q->communes, q->parts[k].code))
                     return nomem(err);
         } else {
-            char *text = copy_text(q->communes_attribute), *save = NULL;
+            char *text = strdup(q->communes_attribute), *save = NULL;
             if (text == NULL)
                 return nomem(err);
             for (char *t = strtok_r(text, " ", &save); t != NULL; t = strtok_r(NULL, " ", &save))
@@ -509,7 +498,7 @@ static long territory_add(territory_set *t, const char *id)
     territory *item = &t->items[t->n++];
     memset(item, 0, sizeof *item);
     item->status = STATUS_NONE;
-    return (item->id = copy_text(id)) == NULL ? -2 : (long)index;
+    return (item->id = strdup(id)) == NULL ? -2 : (long)index;
 }
 
 static ds_status territories_from_file(ds_coverage *c, territory_set *t, const char *kind,
@@ -528,9 +517,9 @@ static ds_status territories_from_file(ds_coverage *c, territory_set *t, const c
             break;
         }
         territory *item = &t->items[index];
-        item->name = copy_text(info.name ? info.name : "");
-        item->start = copy_text(info.start ? info.start : "");
-        item->end = copy_text(info.end ? info.end : "");
+        item->name = strdup(info.name ? info.name : "");
+        item->start = strdup(info.start ? info.start : "");
+        item->end = strdup(info.end ? info.end : "");
         if (item->name == NULL || item->start == NULL || item->end == NULL) {
             st = nomem(err);
             break;
@@ -592,9 +581,9 @@ static ds_status territories_from_layer(ds_coverage *c, territory_set *t, bool w
                                 t->what, f, t->what, id);
         item->status = status;
         if (item->name == NULL &&
-            ((item->name = copy_text(name_field >= 0 ? ds_layer_attribute(layer, f, (size_t)name_field)
+            ((item->name = strdup(name_field >= 0 ? ds_layer_attribute(layer, f, (size_t)name_field)
                                                      : "")) == NULL ||
-             (item->start = copy_text("")) == NULL || (item->end = copy_text("")) == NULL))
+             (item->start = strdup("")) == NULL || (item->end = strdup("")) == NULL))
             return nomem(err);
     }
     if (t->n == 0)
@@ -902,7 +891,7 @@ static ds_status collect_regions(ds_coverage *c, ds_error *err)
     if (c->regions == NULL || c->region_names == NULL)
         return nomem(err);
     c->n_regions = 1;
-    if ((c->region_names[0] = copy_text("all")) == NULL)
+    if ((c->region_names[0] = strdup("all")) == NULL)
         return nomem(err);
     for (size_t q = 0; q < c->n_qpv; q++) {
         const char *region = c->qpv[q].region;
@@ -910,7 +899,7 @@ static ds_status collect_regions(ds_coverage *c, ds_error *err)
             continue;
         snprintf(c->regions[c->n_regions], DS_CODE_MAX, "%s", region);
         const char *name = ds_referential_name(c->ref, DS_LEVEL_REGION, region);
-        if ((c->region_names[c->n_regions++] = copy_text(name ? name : "")) == NULL)
+        if ((c->region_names[c->n_regions++] = strdup(name ? name : "")) == NULL)
             return nomem(err);
     }
     if (c->n_regions == 2) { /* one région: "all" says it */
@@ -1017,7 +1006,7 @@ static bool add_discrepancy(ds_coverage *c, const char *level, const char *id, c
     discrepancy *d = &c->discrepancies[c->n_discrepancies];
     const char *fields[6] = {level, id, scope, membership, geometry, reason};
     for (int i = 0; i < 6; i++)
-        if ((d->fields[i] = copy_text(fields[i])) == NULL) {
+        if ((d->fields[i] = strdup(fields[i])) == NULL) {
             for (int k = 0; k < i; k++)
                 free(d->fields[k]);
             return false;
