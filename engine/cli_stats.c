@@ -30,6 +30,7 @@
 #define EXIT_DATAERR 65
 #define EXIT_OSERR 71
 
+/* The help's first half: the methods. */
 static const char STATS_USAGE[] =
     "Usage: diagsante stats METHOD --in=FILE.csv [--out=FILE.csv] [OPTIONS]\n"
     "\n"
@@ -53,8 +54,11 @@ static const char STATS_USAGE[] =
     "              an SMR); extra columns observed,expected,rate,rate_lower,rate_upper,\n"
     "              reference_rate (rates x --rate-multiplier, 100000)\n"
     "  compare     group,value,lower,upper,benchmark[,polarity]: ci-benchmark rule;\n"
-    "              with --compare-method=poisson-icm: group,observed,expected[,polarity]\n"
-    "              (Poisson test of ICM = 100); extra columns direction,judgement\n"
+    "              with --compare-method=two-ci: group,value,lower,upper,other_lower,\n"
+    "              other_upper[,polarity] (the other territory's interval: overlapping or\n"
+    "              touching intervals are similar); with --compare-method=poisson-icm:\n"
+    "              group,observed,expected[,polarity] (Poisson test of ICM = 100); extra\n"
+    "              columns direction,judgement\n"
     "  inequality  group,order,value,lower,upper,population: WHO HEAT summary measures,\n"
     "              one row per measure (order empty or absent: unordered groups;\n"
     "              lower,upper optional: standard errors from them)\n"
@@ -64,8 +68,14 @@ static const char STATS_USAGE[] =
     "              FDep score (Rey et al. 2009); extra columns quintile_units,\n"
     "              quintile_population (5 = most deprived)\n"
     "  eb          group,numerator,denominator: global empirical Bayes rate (Marshall\n"
-    "              1991, x 100000); extra columns weight,crude_rate,numerator,denominator\n"
-    "\n"
+    "              1991, x 100000); extra columns weight,crude_rate,numerator,denominator;\n"
+    "              with --neighbours=FILE: local empirical Bayes, each unit smoothed over\n"
+    "              its neighbourhood, extra column neighbours (their number, itself aside)\n"
+    "\n";
+
+/* The help's second half (one string literal would exceed the 4095 characters C
+ * compilers must accept). */
+static const char STATS_USAGE_OPTIONS[] =
     "A row with a missing or secret cell that the method needs is listed on stderr and\n"
     "counted; for counts (proportion, rate, dsr, isr, eb) its whole group is written with\n"
     "an empty value and the reason, never from a partial sum.\n"
@@ -78,11 +88,17 @@ static const char STATS_USAGE[] =
     "  --rate-multiplier=M  isr: the standardised rate per M (default 100000)\n"
     "  --standard=FILE      dsr: standard population CSV, e.g.\n"
     "                       datasets/standard_populations/esp2013.csv\n"
-    "  --compare-method=M   compare: ci-benchmark (default) or poisson-icm\n"
+    "  --compare-method=M   compare: ci-benchmark (default), two-ci or poisson-icm\n"
     "  --polarity=P         compare, inequality: higher-is-better or lower-is-better\n"
     "                       (compare: for rows whose polarity cell is empty)\n"
     "  --classes=K          quantile: number of classes, 2 to 100 (default 5)\n"
     "  --weighting=W        fdep: population (default) or unweighted\n"
+    "  --neighbours=FILE    eb: smooth each unit over its neighbourhood, read from a CSV\n"
+    "                       unit,neighbour (--col unit=C, --col neighbour=C), one pair a\n"
+    "                       row: the row A,B puts B in A's neighbourhood (give B,A too for\n"
+    "                       symmetry). A unit is always in its own neighbourhood; a unit\n"
+    "                       without a row has only itself (its crude rate); a code that is\n"
+    "                       no group of --in, or a pair given twice, is an error\n"
     "  -h, --help           this help\n";
 
 typedef enum method {
@@ -130,6 +146,11 @@ static const role ISR_ROLES[] = {{"group", 0}, {"age", ROLE_OPTIONAL},
 static const role COMPARE_CI_ROLES[] = {{"group", 0}, {"value", NUM_NEEDED},
                                         {"lower", NUM_NEEDED}, {"upper", NUM_NEEDED},
                                         {"benchmark", NUM_NEEDED}, {"polarity", ROLE_OPTIONAL}};
+static const role COMPARE_TWO_CI_ROLES[] = {{"group", 0}, {"value", NUM_NEEDED},
+                                            {"lower", NUM_NEEDED}, {"upper", NUM_NEEDED},
+                                            {"other_lower", NUM_NEEDED},
+                                            {"other_upper", NUM_NEEDED},
+                                            {"polarity", ROLE_OPTIONAL}};
 static const role COMPARE_ICM_ROLES[] = {{"group", 0}, {"observed", COUNT_NEEDED},
                                          {"expected", COUNT_NEEDED},
                                          {"polarity", ROLE_OPTIONAL}};
@@ -144,6 +165,9 @@ static const role FDEP_ROLES[] = {{"unit", 0}, {"median_income", NUM_NEEDED},
                                   {"pct_bac", NUM_NEEDED}, {"pct_workers", NUM_NEEDED},
                                   {"unemployment_rate", NUM_NEEDED},
                                   {"population", COUNT_NEEDED}};
+
+/* The columns of the neighbour table of 'stats eb --neighbours' (renamed by --col too). */
+static const char *const NEIGHBOUR_ROLES[2] = {"unit", "neighbour"};
 
 #define MAX_ROLES 8
 #define MAX_OVERRIDES 32
@@ -173,6 +197,8 @@ typedef struct stats_run {
     ds_fdep_weighting weighting;
     const char *standard_path;
     ds_standard_population *standard;
+    const char *neighbours_path;          /* eb: the neighbour table, NULL for global */
+    const char *neighbour_column[2];      /* its unit and neighbour columns */
     size_t groups_written;
 } stats_run;
 
@@ -693,12 +719,15 @@ static bool parse_polarity(const char *text, ds_polarity *out)
     return true;
 }
 
+/* compare: one row per group, by the rule of --compare-method (inequality.h). */
 static int write_compare(stats_run *r, FILE *f)
 {
-    bool icm = r->compare == DS_COMPARE_POISSON_ICM;
+    bool icm = r->compare == DS_COMPARE_POISSON_ICM, two = r->compare == DS_COMPARE_TWO_CI;
     size_t P = role_index(r, "polarity");
     if (icm)
         fputs("group,value,lower,upper,method,observed,expected,p_value,direction,judgement\n", f);
+    else if (two)
+        fputs("group,value,lower,upper,method,other_lower,other_upper,direction,judgement\n", f);
     else
         fputs("group,value,lower,upper,method,benchmark,direction,judgement\n", f);
     for (size_t from = 0, to; from < r->rows; from = to) {
@@ -709,7 +738,7 @@ static int write_compare(stats_run *r, FILE *f)
         size_t row = r->order[from];
         r->groups_written++;
         if (r->first_gap[row] != SIZE_MAX) {
-            put_not_computed(f, r, row, "not compared", icm ? 5 : 3);
+            put_not_computed(f, r, row, "not compared", icm ? 5 : two ? 4 : 3);
             continue;
         }
         ds_polarity polarity = r->polarity;
@@ -742,6 +771,24 @@ static int write_compare(stats_run *r, FILE *f)
             put_num(f, o);
             put_num(f, e);
             put_num(f, cmp.p_value);
+        } else if (two) {
+            /* Interval a is the group's, b the other territory's (a neighbour, a previous
+             * period): a is higher when lower > other_upper, lower when upper < other_lower. */
+            size_t L = role_index(r, "lower"), OL = role_index(r, "other_lower");
+            double v = cell(r, row, role_index(r, "value"));
+            double lo = cell(r, row, L), hi = cell(r, row, role_index(r, "upper"));
+            double olo = cell(r, row, OL), ohi = cell(r, row, role_index(r, "other_upper"));
+            if (lo > hi)
+                return row_error(r, row, L, "%.17g is above the upper limit %.17g", lo, hi);
+            if (olo > ohi)
+                return row_error(r, row, OL, "%.17g is above the other upper limit %.17g", olo,
+                                 ohi);
+            st = ds_compare_two_ci(lo, hi, olo, ohi, polarity, &cmp, &err);
+            if (st != DS_OK)
+                return library_error(r, from, to, st, &err);
+            put_ci(f, group_of(r, row), v, lo, hi, ds_compare_method_name(cmp.method));
+            put_num(f, olo);
+            put_num(f, ohi);
         } else {
             double v = cell(r, row, role_index(r, "value"));
             double lo = cell(r, row, role_index(r, "lower"));
@@ -984,16 +1031,185 @@ done:
     return code;
 }
 
+/* The neighbourhoods of local empirical Bayes, as ds_eb_local reads them: the neighbours
+ * of computed unit i are list[start[i]] .. list[start[i + 1] - 1], indices of computed
+ * units, in the order of the neighbour table; the unit itself is never in its list. */
+typedef struct neighbourhoods {
+    size_t *start;   /* computed + 1 entries */
+    size_t *list;
+    size_t pairs;    /* pairs kept */
+    size_t dropped;  /* pairs left out: one of the units is not computed */
+    size_t self;     /* pairs of a unit with itself (always in its neighbourhood) */
+    size_t alone;    /* computed units with no neighbour: only themselves */
+} neighbourhoods;
+
+static int compare_names(const void *key, const void *item)
+{
+    return strcmp((const char *)key, *(const char *const *)item);
+}
+
+/* The index of unit `code` among the `units` sorted names, or SIZE_MAX. */
+static size_t find_unit(const char *const *names, size_t units, const char *code)
+{
+    const char *const *at = bsearch(code, names, units, sizeof *names, compare_names);
+    return at == NULL ? SIZE_MAX : (size_t)(at - names);
+}
+
+/* Reads the neighbour table (--neighbours): columns unit,neighbour (or their --col
+ * names), one directed pair a row: the row "A,B" puts B in A's neighbourhood (and A in
+ * B's only if the row "B,A" is there too). A unit is always in its own neighbourhood; a
+ * unit without a row has only itself; an empty neighbour cell lists none. names (sorted,
+ * `units` of them) are the groups of the input table and to_computed maps each to its
+ * index among the `computed` units, or SIZE_MAX for a group that is not computed (a pair
+ * with it is left out and counted). A unit or neighbour that is no group of the input, an
+ * empty unit cell and a pair listed twice are data errors naming the file and line.
+ * On success *out owns start and list (free them). */
+static int load_neighbourhoods(const stats_run *r, const char *const *names, size_t units,
+                               const size_t *to_computed, size_t computed, neighbourhoods *out)
+{
+    const char *path = r->neighbours_path;
+    ds_table *t = NULL;
+    ds_error err;
+    ds_status st = ds_table_load(path, NULL, &t, &err);
+    if (st != DS_OK) {
+        fprintf(stderr, "diagsante: %s\n", err.message);
+        return ds_status_exit_code(st);
+    }
+    int code = 0;
+    long col[2];
+    for (int k = 0; k < 2 && code == 0; k++) {
+        col[k] = ds_table_column_index(t, r->neighbour_column[k]);
+        if (col[k] < 0) {
+            fprintf(stderr, "diagsante: %s: no column '%s' (the %s column of the neighbour "
+                            "table; name another with --col %s=COLUMN)\n",
+                    path, r->neighbour_column[k], NEIGHBOUR_ROLES[k], NEIGHBOUR_ROLES[k]);
+            code = EXIT_DATAERR;
+        }
+    }
+    size_t rows = ds_table_rows(t);
+    size_t *from = malloc((rows + 1) * sizeof *from), *to = malloc((rows + 1) * sizeof *to);
+    size_t *line = malloc((rows + 1) * sizeof *line);
+    size_t *start = calloc(computed + 1, sizeof *start);
+    size_t *list = malloc((rows + 1) * sizeof *list), *list_line = malloc((rows + 1) * sizeof *list_line);
+    size_t *seen = calloc(computed + 1, sizeof *seen), *seen_line = malloc((computed + 1) * sizeof *seen_line);
+    if (code == 0 && (!from || !to || !line || !start || !list || !list_line || !seen || !seen_line)) {
+        fprintf(stderr, "diagsante: out of memory\n");
+        code = EXIT_OSERR;
+    }
+    memset(out, 0, sizeof *out);
+    /* The pairs, in file order, as indices of computed units. */
+    for (size_t row = 0; row < rows && code == 0; row++) {
+        char buf[2][DS_CELL_TEXT_MAX];
+        size_t at[2] = {SIZE_MAX, SIZE_MAX};
+        for (int k = 0; k < 2; k++) {
+            const char *c = ds_table_cell_text(t, row, (size_t)col[k], buf[k]);
+            if (c == NULL || c[0] == '\0') {
+                if (k == 0) {
+                    fprintf(stderr, "diagsante: %s:%zu: column '%s': no unit code on this row\n",
+                            path, ds_table_row_line(t, row), r->neighbour_column[k]);
+                    code = EXIT_DATAERR;
+                }
+                break;
+            }
+            at[k] = find_unit(names, units, c);
+            if (at[k] == SIZE_MAX) {
+                fprintf(stderr, "diagsante: %s:%zu: column '%s': unknown unit '%s' (no %s '%s' "
+                                "in %s)\n", path, ds_table_row_line(t, row),
+                        r->neighbour_column[k], c, r->roles[0].name, c, r->in_path);
+                code = EXIT_DATAERR;
+                break;
+            }
+        }
+        if (code != 0 || at[1] == SIZE_MAX)
+            continue; /* an error, or an empty neighbour cell: no pair */
+        if (at[0] == at[1]) {
+            out->self++;
+            continue;
+        }
+        if (to_computed[at[0]] == SIZE_MAX || to_computed[at[1]] == SIZE_MAX) {
+            out->dropped++;
+            continue;
+        }
+        from[out->pairs] = to_computed[at[0]];
+        to[out->pairs] = to_computed[at[1]];
+        line[out->pairs++] = ds_table_row_line(t, row);
+    }
+    /* Compressed rows, stable: each unit's neighbours in file order. */
+    if (code == 0) {
+        for (size_t p = 0; p < out->pairs; p++)
+            start[from[p] + 1]++;
+        for (size_t i = 0; i < computed; i++)
+            start[i + 1] += start[i];
+        for (size_t p = 0; p < out->pairs; p++) {
+            size_t slot = start[from[p]]++;
+            list[slot] = to[p];
+            list_line[slot] = line[p];
+        }
+        for (size_t i = computed; i > 0; i--) /* back to the starts */
+            start[i] = start[i - 1];
+        start[0] = 0;
+    }
+    /* A pair listed twice is an error (ds_eb_local would refuse it without the lines). */
+    for (size_t i = 0; i < computed && code == 0; i++) {
+        if (start[i + 1] == start[i])
+            out->alone++;
+        for (size_t s = start[i]; s < start[i + 1]; s++) {
+            size_t j = list[s];
+            if (seen[j] == i + 1) {
+                /* Name the units: computed index back to the names. */
+                const char *a = NULL, *b = NULL;
+                for (size_t u = 0; u < units; u++) {
+                    if (to_computed[u] == i)
+                        a = names[u];
+                    if (to_computed[u] == j)
+                        b = names[u];
+                }
+                fprintf(stderr, "diagsante: %s:%zu: the pair %s,%s is already on line %zu\n",
+                        path, list_line[s], a, b, seen_line[j]);
+                code = EXIT_DATAERR;
+                break;
+            }
+            seen[j] = i + 1;
+            seen_line[j] = list_line[s];
+        }
+    }
+    free(from);
+    free(to);
+    free(line);
+    free(list_line);
+    free(seen);
+    free(seen_line);
+    ds_table_free(t);
+    if (code != 0) {
+        free(start);
+        free(list);
+        return code;
+    }
+    out->start = start;
+    out->list = list;
+    return 0;
+}
+
+static const char *plural(size_t n)
+{
+    return n == 1 ? "" : "s";
+}
+
+/* eb: units are groups, their counts summed; global smoothing (ds_eb_global) over every
+ * computed unit, or local (ds_eb_local) over each unit's neighbourhood with --neighbours. */
 static int write_eb(stats_run *r, FILE *f)
 {
     size_t X = role_index(r, "numerator"), N = role_index(r, "denominator"), room = r->rows + 1;
     double *x = malloc(room * sizeof *x), *n = malloc(room * sizeof *n);
     double *smoothed = malloc(room * sizeof *smoothed), *weight = malloc(room * sizeof *weight);
-    const char **ids = malloc(room * sizeof *ids);
-    size_t *gap = malloc(room * sizeof *gap);
+    const char **ids = malloc(room * sizeof *ids), **names = malloc(room * sizeof *names);
+    size_t *gap = malloc(room * sizeof *gap), *to_computed = malloc(room * sizeof *to_computed);
+    ds_eb_moments *moments = malloc(room * sizeof *moments);
+    neighbourhoods hoods = {0};
+    bool local = r->neighbours_path != NULL;
     size_t units = 0, computed = 0;
     int code = 0;
-    if (!x || !n || !smoothed || !weight || !ids || !gap) {
+    if (!x || !n || !smoothed || !weight || !ids || !names || !gap || !to_computed || !moments) {
         fprintf(stderr, "diagsante: out of memory\n");
         code = EXIT_OSERR;
         goto done;
@@ -1002,6 +1218,8 @@ static int write_eb(stats_run *r, FILE *f)
     for (size_t from = 0, to; from < r->rows; from = to) {
         to = group_end(r, from);
         gap[units] = group_gap(r, from, to);
+        names[units] = group_of(r, r->order[from]);
+        to_computed[units] = SIZE_MAX;
         if (gap[units] == SIZE_MAX) {
             double sx = 0, sn = 0;
             for (size_t i = from; i < to; i++) {
@@ -1014,7 +1232,8 @@ static int write_eb(stats_run *r, FILE *f)
             }
             x[computed] = sx;
             n[computed] = sn;
-            ids[computed++] = group_of(r, r->order[from]);
+            to_computed[units] = computed;
+            ids[computed++] = names[units];
         }
         units++;
     }
@@ -1023,40 +1242,77 @@ static int write_eb(stats_run *r, FILE *f)
         code = EXIT_DATAERR;
         goto done;
     }
-    ds_eb_moments m;
+    if (local && (code = load_neighbourhoods(r, names, units, to_computed, computed, &hoods)) != 0)
+        goto done;
     ds_error err;
-    ds_status st = ds_eb_global(x, n, computed, ids, r->multiplier, smoothed, weight, &m, &err);
+    ds_status st = local ? ds_eb_local(x, n, computed, ids, hoods.start, hoods.list,
+                                       r->multiplier, smoothed, weight, moments, &err)
+                         : ds_eb_global(x, n, computed, ids, r->multiplier, smoothed, weight,
+                                        moments, &err);
     if (st != DS_OK) {
-        fprintf(stderr, "diagsante: %s: %s\n", r->in_path, err.message);
+        fprintf(stderr, "diagsante: %s: %s\n", local ? r->neighbours_path : r->in_path,
+                err.message);
         code = ds_status_exit_code(st);
         goto done;
     }
-    fputs("group,value,lower,upper,method,weight,crude_rate,numerator,denominator\n", f);
+    fprintf(f, "group,value,lower,upper,method,weight,crude_rate,numerator,denominator%s\n",
+            local ? ",neighbours" : "");
     for (size_t u = 0, c = 0; u < units; u++) {
         r->groups_written++;
         if (gap[u] != SIZE_MAX) {
-            put_not_computed(f, r, gap[u], "not computed", 4);
+            put_not_computed(f, r, gap[u], "not computed", local ? 5 : 4);
             continue;
         }
-        put_ci(f, ids[c], smoothed[c], NAN, NAN, "empirical Bayes (Marshall 1991), global");
+        put_ci(f, ids[c], smoothed[c], NAN, NAN,
+               local ? "local empirical Bayes (Marshall 1991)"
+                     : "empirical Bayes (Marshall 1991), global");
         put_num(f, weight[c]);
         put_num(f, x[c] / n[c] * r->multiplier);
         put_num(f, x[c]);
         put_num(f, n[c]);
+        if (local)
+            put_num(f, (double)(hoods.start[c + 1] - hoods.start[c]));
         fputc('\n', f);
         c++;
     }
-    fprintf(stderr, "eb: %zu units smoothed towards the reference rate %.17g; variance of the "
-                    "true rates A = %.17g%s\n", computed, m.m * r->multiplier, m.a,
-            m.clamped ? " (set to 0: no variation beyond chance, every rate is the reference)"
-                      : "");
+    if (local) {
+        size_t clamped = 0;
+        for (size_t c = 0; c < computed; c++)
+            clamped += moments[c].clamped != 0 && hoods.start[c + 1] > hoods.start[c];
+        fprintf(stderr, "eb: %zu unit%s smoothed over their neighbourhoods (%zu neighbour "
+                        "pair%s from %s; %zu unit%s without neighbours: crude rate kept)",
+                computed, plural(computed), hoods.pairs, plural(hoods.pairs), r->neighbours_path,
+                hoods.alone, plural(hoods.alone));
+        if (clamped != 0)
+            fprintf(stderr, "; %zu neighbourhood%s with no variation beyond chance (A set to 0, "
+                            "the unit takes its neighbourhood's rate)", clamped, plural(clamped));
+        if (hoods.dropped != 0)
+            fprintf(stderr, "; %zu pair%s with a unit not computed left out", hoods.dropped,
+                    plural(hoods.dropped));
+        if (hoods.self != 0)
+            fprintf(stderr, "; %zu pair%s of a unit with itself ignored (a unit is always in "
+                            "its neighbourhood)", hoods.self, plural(hoods.self));
+        fputc('\n', stderr);
+    } else {
+        fprintf(stderr, "eb: %zu units smoothed towards the reference rate %.17g; variance of "
+                        "the true rates A = %.17g%s\n", computed, moments[0].m * r->multiplier,
+                moments[0].a,
+                moments[0].clamped
+                    ? " (set to 0: no variation beyond chance, every rate is the reference)"
+                    : "");
+    }
 done:
     free(x);
     free(n);
     free(smoothed);
     free(weight);
     free(ids);
+    free(names);
     free(gap);
+    free(to_computed);
+    free(moments);
+    free(hoods.start);
+    free(hoods.list);
     return code;
 }
 
@@ -1124,7 +1380,8 @@ static int write_out(const char *path, const char *data, size_t size)
 int command_stats(int argc, char **argv)
 {
     enum { OPT_IN = 256, OPT_OUT, OPT_CONF, OPT_MULTIPLIER, OPT_RATE_MULTIPLIER, OPT_COL,
-           OPT_STANDARD, OPT_COMPARE_METHOD, OPT_POLARITY, OPT_CLASSES, OPT_WEIGHTING };
+           OPT_STANDARD, OPT_COMPARE_METHOD, OPT_POLARITY, OPT_CLASSES, OPT_WEIGHTING,
+           OPT_NEIGHBOURS };
     static const struct option options[] = {
         {"in", required_argument, NULL, OPT_IN},
         {"out", required_argument, NULL, OPT_OUT},
@@ -1137,6 +1394,7 @@ int command_stats(int argc, char **argv)
         {"polarity", required_argument, NULL, OPT_POLARITY},
         {"classes", required_argument, NULL, OPT_CLASSES},
         {"weighting", required_argument, NULL, OPT_WEIGHTING},
+        {"neighbours", required_argument, NULL, OPT_NEIGHBOURS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     stats_run run;
@@ -1175,14 +1433,17 @@ int command_stats(int argc, char **argv)
             overrides[n_overrides++] = optarg;
             break;
         case OPT_STANDARD: run.standard_path = optarg; break;
+        case OPT_NEIGHBOURS: run.neighbours_path = optarg; break;
         case OPT_COMPARE_METHOD:
             if (strcmp(optarg, "ci-benchmark") == 0)
                 run.compare = DS_COMPARE_CI_BENCHMARK;
+            else if (strcmp(optarg, "two-ci") == 0)
+                run.compare = DS_COMPARE_TWO_CI;
             else if (strcmp(optarg, "poisson-icm") == 0)
                 run.compare = DS_COMPARE_POISSON_ICM;
             else
-                return usage_error("--compare-method is ci-benchmark or poisson-icm, not '%s'",
-                                   optarg);
+                return usage_error("--compare-method is ci-benchmark, two-ci or poisson-icm, "
+                                   "not '%s'", optarg);
             compare_set = true;
             break;
         case OPT_POLARITY:
@@ -1212,9 +1473,11 @@ int command_stats(int argc, char **argv)
             break;
         case 'h':
             fputs(STATS_USAGE, stdout);
+            fputs(STATS_USAGE_OPTIONS, stdout);
             return finish_stdout(0);
         default:
             fputs(STATS_USAGE, stderr);
+            fputs(STATS_USAGE_OPTIONS, stderr);
             return EXIT_USAGE;
         }
     }
@@ -1249,6 +1512,8 @@ int command_stats(int argc, char **argv)
         return usage_error("--classes applies to 'stats quantile' only, not '%s'", name);
     if (weighting_set && m != M_FDEP)
         return usage_error("--weighting applies to 'stats fdep' only, not '%s'", name);
+    if (run.neighbours_path != NULL && m != M_EB)
+        return usage_error("--neighbours applies to 'stats eb' only, not '%s'", name);
     if (!multiplier_set)
         run.multiplier = m == M_PROPORTION ? 1 : m == M_ISR ? 100 : 100000;
     if (!rate_multiplier_set)
@@ -1273,6 +1538,9 @@ int command_stats(int argc, char **argv)
         if (run.compare == DS_COMPARE_POISSON_ICM) {
             run.roles = COMPARE_ICM_ROLES;
             run.n_roles = sizeof COMPARE_ICM_ROLES / sizeof *COMPARE_ICM_ROLES;
+        } else if (run.compare == DS_COMPARE_TWO_CI) {
+            run.roles = COMPARE_TWO_CI_ROLES;
+            run.n_roles = sizeof COMPARE_TWO_CI_ROLES / sizeof *COMPARE_TWO_CI_ROLES;
         } else {
             run.roles = COMPARE_CI_ROLES;
             run.n_roles = sizeof COMPARE_CI_ROLES / sizeof *COMPARE_CI_ROLES;
@@ -1291,21 +1559,38 @@ int command_stats(int argc, char **argv)
     }
     for (size_t k = 0; k < run.n_roles; k++)
         run.column[k] = run.roles[k].name;
+    for (size_t k = 0; k < 2; k++)
+        run.neighbour_column[k] = NEIGHBOUR_ROLES[k];
+    /* --col names the input's columns, and with --neighbours the neighbour table's. */
+    bool neighbour_roles = run.neighbours_path != NULL;
     for (size_t i = 0; i < n_overrides; i++) {
         const char *eq = strchr(overrides[i], '=');
         size_t len = (size_t)(eq - overrides[i]), k;
         for (k = 0; k < run.n_roles; k++)
             if (strlen(run.roles[k].name) == len && strncmp(run.roles[k].name, overrides[i], len) == 0)
                 break;
-        if (k == run.n_roles) {
-            fprintf(stderr, "diagsante: --col %s: 'stats %s' reads no such role; its roles are",
-                    overrides[i], name);
-            for (k = 0; k < run.n_roles; k++)
-                fprintf(stderr, "%s %s", k ? "," : "", run.roles[k].name);
-            fprintf(stderr, "\nTry 'diagsante stats --help'.\n");
-            return EXIT_USAGE;
+        if (k < run.n_roles) {
+            run.column[k] = eq + 1;
+            continue;
         }
-        run.column[k] = eq + 1;
+        for (k = 0; neighbour_roles && k < 2; k++)
+            if (strlen(NEIGHBOUR_ROLES[k]) == len &&
+                strncmp(NEIGHBOUR_ROLES[k], overrides[i], len) == 0)
+                break;
+        if (neighbour_roles && k < 2) {
+            run.neighbour_column[k] = eq + 1;
+            continue;
+        }
+        fprintf(stderr, "diagsante: --col %s: 'stats %s' reads no such role; its roles are",
+                overrides[i], name);
+        for (k = 0; k < run.n_roles; k++)
+            fprintf(stderr, "%s %s", k ? "," : "", run.roles[k].name);
+        if (neighbour_roles)
+            fprintf(stderr, " and, in the neighbour table, unit, neighbour");
+        else if (m == M_EB)
+            fprintf(stderr, " (unit and neighbour with --neighbours)");
+        fprintf(stderr, "\nTry 'diagsante stats --help'.\n");
+        return EXIT_USAGE;
     }
 
     ds_error err;

@@ -230,7 +230,8 @@ near() {
 }
 SFIX=tests/fixtures/stats
 expect stats-help 0 "$BIN" stats --help && has stats-help "$TMP/out" "proportion  group,numerator,denominator" &&
-    has stats-help-standard "$TMP/out" "--standard=FILE"
+    has stats-help-standard "$TMP/out" "--standard=FILE" && has stats-help-neighbours "$TMP/out" "--neighbours=FILE" &&
+    has stats-help-two-ci "$TMP/out" "ci-benchmark (default), two-ci or poisson-icm"
 expect stats-in-usage 0 "$BIN" --help && has stats-in-usage "$TMP/out" "stats METHOD"
 # Wilson intervals, Newcombe (Stat Med 1998;17:857-72), table I, method 3: 81/263 =
 # 0.3080 (0.2553, 0.3662) and 15/148 = 0.1014 (0.0624, 0.1605). C's numerator is secret:
@@ -302,6 +303,23 @@ near stats-icm-exact "$TMP/out" B 3 24.746884915824054 1e-12
 awk -F, '$1 == "A" { print $(NF - 2) }' "$TMP/out" > "$TMP/p"
 if awk -v p="$(cat "$TMP/p")" 'BEGIN { d = p - 0.00011330071057294973; exit !(d < 1e-15 && d > -1e-15) }'; then
     echo "ok stats-icm-p"; else echo "FAIL stats-icm-p: $(cat "$TMP/p")"; failed=1; fi
+# Two intervals (the group's and the other territory's): A [8,12] / [11,15] overlap;
+# B [8,12] / [12,14] touch (similar too); C [16,24] / [10,15] disjoint, higher, no
+# polarity; D and E [3,7] / [9,13] disjoint, lower: worse when higher is better, better
+# when lower is better. --polarity fills C's empty cell only.
+expect stats-two-ci 0 "$BIN" stats compare --compare-method=two-ci --in "$SFIX/compare_two_ci.csv" &&
+    has stats-two-ci-header "$TMP/out" "group,value,lower,upper,method,other_lower,other_upper,direction,judgement" &&
+    has stats-two-ci-overlap "$TMP/out" "A,10,8,12,two-ci,11,15,similar,similar" &&
+    has stats-two-ci-touching "$TMP/out" "B,10,8,12,two-ci,12,14,similar,similar" &&
+    has stats-two-ci-higher "$TMP/out" "C,20,16,24,two-ci,10,15,higher,not applicable" &&
+    has stats-two-ci-lower-worse "$TMP/out" "D,5,3,7,two-ci,9,13,lower,worse" &&
+    has stats-two-ci-lower-better "$TMP/out" "E,5,3,7,two-ci,9,13,lower,better"
+expect stats-two-ci-polarity 0 "$BIN" stats compare --compare-method=two-ci --polarity=lower-is-better \
+    --in "$SFIX/compare_two_ci.csv" && has stats-two-ci-polarity "$TMP/out" "C,20,16,24,two-ci,10,15,higher,worse" &&
+    has stats-two-ci-row-polarity "$TMP/out" "D,5,3,7,two-ci,9,13,lower,worse"
+printf 'group,value,lower,upper,other_lower,other_upper\nA,1,0,2,3,1\n' > "$TMP/two_bad.csv"
+expect stats-two-ci-bad 65 "$BIN" stats compare --compare-method=two-ci --in "$TMP/two_bad.csv" &&
+    has stats-two-ci-bad "$TMP/err" "two_bad.csv:2: column 'other_lower': 3 is above the other upper limit 1"
 # Inequality, by hand: values 10..18 on equal populations: mean 14, D = 18 - 10, R = 1.8,
 # y = 9 + 10 X on the ridits X = 0.1..0.9: SII = 10, RII = 19/9; BGV = (16+4+0+4+16)/5.
 expect stats-inequality 0 "$BIN" stats inequality --in "$SFIX/inequality.csv" &&
@@ -334,6 +352,62 @@ expect stats-eb 0 "$BIN" stats eb --in "$SFIX/eb.csv" &&
     has stats-eb-listed "$TMP/err" "line 4 (U3): denominator missing"
 near stats-eb-u1 "$TMP/out" U1 2 1200 1e-12
 near stats-eb-u2 "$TMP/out" U2 2 2800 1e-12
+# Local empirical Bayes by hand (Marshall 1991), units on a line A - B - C - D, E alone,
+# every population 1000, rates 0.01, 0.03, 0.02, 0.04, 0.005, so m / n-bar = m / 1000 and
+# C = A / (A + m / 1000) in every neighbourhood (the unit itself plus its listed
+# neighbours; the row B,B changes nothing):
+#   A {A,B}:   m = 0.02, s2 = (1e-4 + 1e-4) / 2 = 1e-4, A = 1e-4 - 2e-5 = 8e-5,
+#              C = 8/(8+2) = 0.8, 0.02 + 0.8 (0.01 - 0.02) = 0.012 -> 1200
+#   B {A,B,C}: m = 0.02, s2 = 2e-4 / 3, A = 2e-4/3 - 2e-5 = 14e-5/3, C = 14/(14+6) = 0.7,
+#              0.02 + 0.7 (0.03 - 0.02) = 0.027 -> 2700
+#   C {B,C,D}: m = 0.03, s2 = 2e-4 / 3, A = 2e-4/3 - 3e-5 = 11e-5/3, C = 11/(11+9) = 0.55,
+#              0.03 + 0.55 (0.02 - 0.03) = 0.0245 -> 2450
+#   D {C,D}:   m = 0.03, s2 = 1e-4, A = 7e-5, C = 7/(7+3) = 0.7, 0.03 + 0.7 x 0.01 -> 3700
+#   E {E}:     s2 = 0, A = 0: C = 0, its own rate -> 500.
+expect stats-eb-local 0 "$BIN" stats eb --in "$SFIX/eb_line.csv" --neighbours="$SFIX/eb_line_neighbours.csv" &&
+    has stats-eb-local-header "$TMP/out" "group,value,lower,upper,method,weight,crude_rate,numerator,denominator,neighbours" &&
+    has stats-eb-local-method "$TMP/out" "A,1200,,,local empirical Bayes (Marshall 1991)," &&
+    has stats-eb-local-alone "$TMP/out" "E,500,,,local empirical Bayes (Marshall 1991),0,500,5,1000,0" &&
+    has stats-eb-local-summary "$TMP/err" "6 neighbour pairs from" &&
+    has stats-eb-local-self "$TMP/err" "1 pair of a unit with itself ignored"
+near stats-eb-local-a "$TMP/out" A 2 1200 1e-12
+near stats-eb-local-b "$TMP/out" B 2 2700 1e-12
+near stats-eb-local-c "$TMP/out" C 2 2450 1e-12
+near stats-eb-local-d "$TMP/out" D 2 3700 1e-12
+near stats-eb-local-c-weight "$TMP/out" C 6 0.55 1e-12
+near stats-eb-local-b-count "$TMP/out" B 10 2 0
+near stats-eb-local-d-count "$TMP/out" D 10 1 0
+# Every unit neighbouring all others (';' file, columns renamed by --col): each
+# neighbourhood is the whole set, so the local rates and weights are the global ones.
+printf 'code;adjacent\n' > "$TMP/all.csv"
+for a in A B C D E; do for b in A B C D E; do [ "$a" = "$b" ] || echo "$a;$b" >> "$TMP/all.csv"; done; done
+expect stats-eb-global 0 "$BIN" stats eb --in "$SFIX/eb_line.csv" --out "$TMP/eb_global.csv"
+expect stats-eb-all 0 "$BIN" stats eb --in "$SFIX/eb_line.csv" --neighbours="$TMP/all.csv" \
+    --col unit=code --col neighbour=adjacent --out "$TMP/eb_all.csv" &&
+    has stats-eb-all-count "$TMP/eb_all.csv" "local empirical Bayes (Marshall 1991),0.87195121951219"
+for u in A B C D E; do
+    # global: the method is quoted and holds a comma, so its weight is field 7.
+    near "stats-eb-all-$u" "$TMP/eb_all.csv" "$u" 2 "$(awk -F, -v k="$u" '$1 == k { print $2 }' "$TMP/eb_global.csv")" 1e-12
+    near "stats-eb-all-weight-$u" "$TMP/eb_all.csv" "$u" 6 "$(awk -F, -v k="$u" '$1 == k { print $7 }' "$TMP/eb_global.csv")" 1e-12
+    near "stats-eb-all-neighbours-$u" "$TMP/eb_all.csv" "$u" 10 4 0
+done
+# A unit not computed (U3: denominator missing) is left out of its neighbours' smoothing:
+# U1 and U2 as the global 1200 and 2800 above.
+printf 'unit,neighbour\nU1,U2\nU2,U1\nU1,U3\nU3,U1\n' > "$TMP/nb_u.csv"
+expect stats-eb-local-gap 0 "$BIN" stats eb --in "$SFIX/eb.csv" --neighbours="$TMP/nb_u.csv" &&
+    has stats-eb-local-gap-row "$TMP/out" "U3,,,,not computed: denominator missing (line 4),,,,," &&
+    has stats-eb-local-gap-dropped "$TMP/err" "2 pairs with a unit not computed left out"
+near stats-eb-local-gap-u2 "$TMP/out" U2 2 2800 1e-12
+printf 'unit,neighbour\nA,B\nA,Z\n' > "$TMP/nb_unknown.csv"
+expect stats-eb-unknown 65 "$BIN" stats eb --in "$SFIX/eb_line.csv" --neighbours="$TMP/nb_unknown.csv" &&
+    has stats-eb-unknown "$TMP/err" "nb_unknown.csv:3: column 'neighbour': unknown unit 'Z' (no group 'Z' in"
+printf 'unit,neighbour\nA,B\nB,A\nA,B\n' > "$TMP/nb_twice.csv"
+expect stats-eb-twice 65 "$BIN" stats eb --in "$SFIX/eb_line.csv" --neighbours="$TMP/nb_twice.csv" &&
+    has stats-eb-twice "$TMP/err" "nb_twice.csv:4: the pair A,B is already on line 2"
+expect stats-eb-no-unit-col 65 "$BIN" stats eb --in "$SFIX/eb_line.csv" --neighbours="$TMP/nb_twice.csv" \
+    --col unit=commune && has stats-eb-no-unit-col "$TMP/err" "no column 'commune' (the unit column of the neighbour table"
+expect stats-neighbours-rate 64 "$BIN" stats rate --in "$SFIX/eb_line.csv" --neighbours="$TMP/nb_twice.csv" &&
+    has stats-neighbours-rate "$TMP/err" "--neighbours applies to 'stats eb' only"
 # Errors: file, line and field named; sysexits codes.
 expect stats-missing-column 65 "$BIN" stats proportion --in "$SFIX/missing_column.csv" &&
     has stats-missing-column "$TMP/err" "missing_column.csv: no column 'denominator'"
