@@ -57,8 +57,9 @@ static const char STATS_USAGE[] =
     "              with --compare-method=two-ci: group,value,lower,upper,other_lower,\n"
     "              other_upper[,polarity] (the other territory's interval: overlapping or\n"
     "              touching intervals are similar); with --compare-method=poisson-icm:\n"
-    "              group,observed,expected[,polarity] (Poisson test of ICM = 100); extra\n"
-    "              columns direction,judgement\n"
+    "              group,observed,expected[,polarity] (exact Poisson test of ICM = 100;\n"
+    "              poisson-normal: its normal approximation z = (O-E)/sqrt(E), as in\n"
+    "              Jougla et al. 1997); extra columns direction,judgement\n"
     "  inequality  group,order,value,lower,upper,population: WHO HEAT summary measures,\n"
     "              one row per measure (order empty or absent: unordered groups;\n"
     "              lower,upper optional: standard errors from them)\n"
@@ -88,7 +89,8 @@ static const char STATS_USAGE_OPTIONS[] =
     "  --rate-multiplier=M  isr: the standardised rate per M (default 100000)\n"
     "  --standard=FILE      dsr: standard population CSV, e.g.\n"
     "                       datasets/standard_populations/esp2013.csv\n"
-    "  --compare-method=M   compare: ci-benchmark (default), two-ci or poisson-icm\n"
+    "  --compare-method=M   compare: ci-benchmark (default), two-ci, poisson-icm or\n"
+    "                       poisson-normal\n"
     "  --polarity=P         compare, inequality: higher-is-better or lower-is-better\n"
     "                       (compare: for rows whose polarity cell is empty)\n"
     "  --classes=K          quantile: number of classes, 2 to 100 (default 5)\n"
@@ -722,7 +724,8 @@ static bool parse_polarity(const char *text, ds_polarity *out)
 /* compare: one row per group, by the rule of --compare-method (inequality.h). */
 static int write_compare(stats_run *r, FILE *f)
 {
-    bool icm = r->compare == DS_COMPARE_POISSON_ICM, two = r->compare == DS_COMPARE_TWO_CI;
+    bool normal = r->compare == DS_COMPARE_POISSON_NORMAL;
+    bool icm = r->compare == DS_COMPARE_POISSON_ICM || normal, two = r->compare == DS_COMPARE_TWO_CI;
     size_t P = role_index(r, "polarity");
     if (icm)
         fputs("group,value,lower,upper,method,observed,expected,p_value,direction,judgement\n", f);
@@ -759,12 +762,16 @@ static int write_compare(stats_run *r, FILE *f)
                 return row_error(r, row, role_index(r, "expected"),
                                  "the expected count must be > 0");
             double lo, hi;
-            const char *how = o < DS_STATS_SMALL_COUNT ? "poisson-icm, exact Poisson (Garwood) limits"
-                                                        : "poisson-icm, Byar limits";
+            const char *how = normal ? (o < DS_STATS_SMALL_COUNT
+                                            ? "poisson-normal (Jougla 1997), exact Poisson (Garwood) limits"
+                                            : "poisson-normal (Jougla 1997), Byar limits")
+                              : o < DS_STATS_SMALL_COUNT ? "poisson-icm, exact Poisson (Garwood) limits"
+                                                         : "poisson-icm, Byar limits";
             st = o < DS_STATS_SMALL_COUNT ? ds_stats_poisson_exact(o, r->conf, &lo, &hi, &err)
                                           : ds_stats_poisson_byar(o, r->conf, &lo, &hi, &err);
             if (st == DS_OK)
-                st = ds_compare_poisson_icm(o, e, r->conf, polarity, &cmp, &err);
+                st = normal ? ds_compare_poisson_normal(o, e, r->conf, polarity, &cmp, &err)
+                            : ds_compare_poisson_icm(o, e, r->conf, polarity, &cmp, &err);
             if (st != DS_OK)
                 return library_error(r, from, to, st, &err);
             put_ci(f, group_of(r, row), cmp.statistic, 100 * lo / e, 100 * hi / e, how);
@@ -1441,9 +1448,11 @@ int command_stats(int argc, char **argv)
                 run.compare = DS_COMPARE_TWO_CI;
             else if (strcmp(optarg, "poisson-icm") == 0)
                 run.compare = DS_COMPARE_POISSON_ICM;
+            else if (strcmp(optarg, "poisson-normal") == 0)
+                run.compare = DS_COMPARE_POISSON_NORMAL;
             else
-                return usage_error("--compare-method is ci-benchmark, two-ci or poisson-icm, "
-                                   "not '%s'", optarg);
+                return usage_error("--compare-method is ci-benchmark, two-ci, poisson-icm or "
+                                   "poisson-normal, not '%s'", optarg);
             compare_set = true;
             break;
         case OPT_POLARITY:
@@ -1535,7 +1544,7 @@ int command_stats(int argc, char **argv)
     case M_ISR:
         run.roles = ISR_ROLES; run.n_roles = sizeof ISR_ROLES / sizeof *ISR_ROLES; break;
     case M_COMPARE:
-        if (run.compare == DS_COMPARE_POISSON_ICM) {
+        if (run.compare == DS_COMPARE_POISSON_ICM || run.compare == DS_COMPARE_POISSON_NORMAL) {
             run.roles = COMPARE_ICM_ROLES;
             run.n_roles = sizeof COMPARE_ICM_ROLES / sizeof *COMPARE_ICM_ROLES;
         } else if (run.compare == DS_COMPARE_TWO_CI) {

@@ -17,6 +17,7 @@ const char *ds_compare_method_name(ds_compare_method method)
     case DS_COMPARE_CI_BENCHMARK: return "ci-benchmark";
     case DS_COMPARE_TWO_CI: return "two-ci";
     case DS_COMPARE_POISSON_ICM: return "poisson-icm";
+    case DS_COMPARE_POISSON_NORMAL: return "poisson-normal";
     }
     return "unknown";
 }
@@ -132,6 +133,28 @@ ds_status ds_compare_poisson_icm(double observed, double expected, double level,
             : observed < expected ? DS_DIRECTION_LOWER
                                   : DS_DIRECTION_SIMILAR;
     comparison_set(out, DS_COMPARE_POISSON_ICM, d, polarity);
+    out->statistic = 100 * observed / expected;
+    out->p_value = p;
+    return DS_OK;
+}
+
+ds_status ds_compare_poisson_normal(double observed, double expected, double level,
+                                    ds_polarity polarity, ds_comparison *out, ds_error *err)
+{
+    if (!(observed >= 0 && isfinite(observed)))
+        return ds_error_set(err, DS_EUSAGE, "observed: %.17g is not a finite count >= 0", observed);
+    if (!(expected > 0) || !isfinite(expected))
+        return ds_error_set(err, DS_EUSAGE, "expected: %.17g is not a positive finite count",
+                            expected);
+    if (!(level > 0 && level < 1))
+        return ds_error_set(err, DS_EUSAGE, "level: %.17g is not in (0, 1)", level);
+    gsl_set_error_handler_off();
+    double z = (observed - expected) / sqrt(expected);
+    double p = 2 * gsl_cdf_ugaussian_Q(fabs(z));
+    ds_direction d = DS_DIRECTION_SIMILAR;
+    if (p < 1 - level)
+        d = z > 0 ? DS_DIRECTION_HIGHER : DS_DIRECTION_LOWER;
+    comparison_set(out, DS_COMPARE_POISSON_NORMAL, d, polarity);
     out->statistic = 100 * observed / expected;
     out->p_value = p;
     return DS_OK;

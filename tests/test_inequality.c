@@ -85,6 +85,32 @@ static void test_compare_two_ci(void **state)
 
 /* O ~ Poisson(E), two-sided p = min(1, 2 min(P[X <= O], P[X >= O])). The tails below are
  * sums of e^-E E^i / i! (e.g. P[X <= 0 | 5] = e^-5 = 0.006737947). */
+/* Normal approximation (Jougla 1997), by hand: O = 130, E = 100: z = 30/10 = 3,
+ * p = 2(1 − Φ(3)) = 0.0026997960632601866 (2 × 0.0013498980316300933, the normal tail
+ * at 3 from tables); O = 80, E = 100: z = −2, p = 2 × 0.022750131948179195 =
+ * 0.04550026389635839 → lower at 95 %, similar at 99 %; O = E: z = 0, p = 1. */
+static void test_compare_poisson_normal(void **state)
+{
+    (void)state;
+    ds_comparison c;
+    ds_error err;
+    assert_int_equal(ds_compare_poisson_normal(130, 100, 0.95, DS_POLARITY_LOWER_IS_BETTER, &c, &err), DS_OK);
+    assert_close(c.p_value, 0.0026997960632601866, 1e-12);
+    assert_close(c.statistic, 130, 1e-15);
+    assert_int_equal(c.direction, DS_DIRECTION_HIGHER);
+    assert_int_equal(c.judgement, DS_JUDGEMENT_WORSE);
+    assert_string_equal(ds_compare_method_name(c.method), "poisson-normal");
+    assert_int_equal(ds_compare_poisson_normal(80, 100, 0.95, DS_POLARITY_NONE, &c, &err), DS_OK);
+    assert_close(c.p_value, 0.04550026389635839, 1e-12);
+    assert_int_equal(c.direction, DS_DIRECTION_LOWER);
+    assert_int_equal(ds_compare_poisson_normal(80, 100, 0.99, DS_POLARITY_NONE, &c, &err), DS_OK);
+    assert_int_equal(c.direction, DS_DIRECTION_SIMILAR);
+    assert_int_equal(ds_compare_poisson_normal(100, 100, 0.95, DS_POLARITY_NONE, &c, &err), DS_OK);
+    assert_close(c.p_value, 1, 1e-15);
+    assert_int_equal(ds_compare_poisson_normal(-1, 100, 0.95, DS_POLARITY_NONE, &c, &err), DS_EUSAGE);
+    assert_int_equal(ds_compare_poisson_normal(5, 0, 0.95, DS_POLARITY_NONE, &c, &err), DS_EUSAGE);
+}
+
 static void test_compare_poisson_icm(void **state)
 {
     (void)state;
@@ -554,6 +580,7 @@ int main(void)
         cmocka_unit_test(test_compare_ci_benchmark),
         cmocka_unit_test(test_compare_two_ci),
         cmocka_unit_test(test_compare_poisson_icm),
+        cmocka_unit_test(test_compare_poisson_normal),
         cmocka_unit_test(test_inequality_quintiles),
         cmocka_unit_test(test_inequality_unequal_ordered),
         cmocka_unit_test(test_inequality_qpv),

@@ -45,7 +45,8 @@ typedef enum ds_polarity {
 typedef enum ds_compare_method {
     DS_COMPARE_CI_BENCHMARK = 0, /* benchmark inside the territory's interval: similar */
     DS_COMPARE_TWO_CI,           /* the two intervals overlap: similar */
-    DS_COMPARE_POISSON_ICM       /* O ~ Poisson(E), two-sided test of ICM = 100 */
+    DS_COMPARE_POISSON_ICM,      /* O ~ Poisson(E), two-sided exact test of ICM = 100 */
+    DS_COMPARE_POISSON_NORMAL    /* the same by the normal approximation: z = (O-E)/sqrt(E) */
 } ds_compare_method;
 
 /* Where the territory stands against the benchmark (statistically). */
@@ -109,6 +110,16 @@ ds_status ds_compare_two_ci(double lower_a, double upper_a, double lower_b, doub
  * positive finite number, or level is not in (0, 1). */
 ds_status ds_compare_poisson_icm(double observed, double expected, double level,
                                  ds_polarity polarity, ds_comparison *out, ds_error *err);
+
+/* The same test by the normal approximation of the Poisson law that Jougla et al. (Rev
+ * Epidemiol Sante Publique 1997;45:78-84, "Tests statistiques relatifs aux indicateurs
+ * de mortalité en population") base their tests on: z = (O - E) / sqrt(E), two-sided
+ * p = 2 (1 - Φ(|z|)) (equivalently the chi-square (O - E)² / E on 1 degree of freedom).
+ * statistic = ICM = 100 O / E, p_value as said. O need not be an integer here. Prefer the
+ * exact test for small E (the approximation is poor below a few tens of expected
+ * events). Same errors as ds_compare_poisson_icm, except that O may be non-integer. */
+ds_status ds_compare_poisson_normal(double observed, double expected, double level,
+                                    ds_polarity polarity, ds_comparison *out, ds_error *err);
 
 /* --- inequality between groups (WHO HEAT) ------------------------------------------ */
 

@@ -231,7 +231,7 @@ near() {
 SFIX=tests/fixtures/stats
 expect stats-help 0 "$BIN" stats --help && has stats-help "$TMP/out" "proportion  group,numerator,denominator" &&
     has stats-help-standard "$TMP/out" "--standard=FILE" && has stats-help-neighbours "$TMP/out" "--neighbours=FILE" &&
-    has stats-help-two-ci "$TMP/out" "ci-benchmark (default), two-ci or poisson-icm"
+    has stats-help-two-ci "$TMP/out" "ci-benchmark (default), two-ci, poisson-icm or"
 expect stats-in-usage 0 "$BIN" --help && has stats-in-usage "$TMP/out" "stats METHOD"
 # Wilson intervals, Newcombe (Stat Med 1998;17:857-72), table I, method 3: 81/263 =
 # 0.3080 (0.2553, 0.3662) and 15/148 = 0.1014 (0.0624, 0.1605). C's numerator is secret:
@@ -303,6 +303,13 @@ near stats-icm-exact "$TMP/out" B 3 24.746884915824054 1e-12
 awk -F, '$1 == "A" { print $(NF - 2) }' "$TMP/out" > "$TMP/p"
 if awk -v p="$(cat "$TMP/p")" 'BEGIN { d = p - 0.00011330071057294973; exit !(d < 1e-15 && d > -1e-15) }'; then
     echo "ok stats-icm-p"; else echo "FAIL stats-icm-p: $(cat "$TMP/p")"; failed=1; fi
+# The normal approximation (Jougla 1997): z = (80 - 50)/sqrt(50), p = 2(1 - Phi(z))
+# (SciPy: 2.2090496998585445e-05); O = 3, E = 2.5: p = 0.7518296340458492.
+expect stats-icm-normal 0 "$BIN" stats compare --compare-method=poisson-normal \
+    --in "$SFIX/compare_icm.csv" && has stats-icm-normal-method "$TMP/out" "poisson-normal (Jougla 1997), Byar limits"
+awk -F, '$1 == "A" { print $(NF - 2) }' "$TMP/out" > "$TMP/p"
+if awk -v p="$(cat "$TMP/p")" 'BEGIN { d = (p - 2.2090496998585445e-05) / 2.2090496998585445e-05; exit !(d < 1e-12 && d > -1e-12) }'; then
+    echo "ok stats-icm-normal-p"; else echo "FAIL stats-icm-normal-p: $(cat "$TMP/p")"; failed=1; fi
 # Two intervals (the group's and the other territory's): A [8,12] / [11,15] overlap;
 # B [8,12] / [12,14] touch (similar too); C [16,24] / [10,15] disjoint, higher, no
 # polarity; D and E [3,7] / [9,13] disjoint, lower: worse when higher is better, better
