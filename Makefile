@@ -7,7 +7,7 @@ DESTDIR   ?=
 CC        ?= cc
 BUILD     ?= build
 
-PKGS      := gsl shapelib proj geos
+PKGS      := gsl shapelib proj geos inih nettle
 WARN      := -Wall -Wextra -Wpedantic -Werror
 CFLAGS    ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(CFLAGS) $(WARN) $(EXTRA_CFLAGS) \

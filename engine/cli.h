@@ -18,4 +18,7 @@ int finish_stdout(int exit_code);
  * exit code. */
 int command_stats(int argc, char **argv);
 
+/* `diagsante portrait ...` (engine/cli_portrait.c): argv[0] is "portrait". */
+int command_portrait(int argc, char **argv);
+
 #endif

@@ -52,6 +52,9 @@ static const char USAGE[] =
     "  stats METHOD     proportions, rates, means, standardised rates (dsr, isr),\n"
     "                   comparisons, inequality measures, quantiles, FDep, empirical\n"
     "                   Bayes, from a CSV of counts by group, with confidence intervals\n"
+    "  portrait         the portrait de santé of a territory from a diagnostic.ini:\n"
+    "                   indicators with intervals, comparisons with the département,\n"
+    "                   the région and France, QPV versus the rest; HTML, JSON, CSV\n"
     "\n"
     "Options:\n"
     "  -h, --help       this help (also: diagsante COMMAND --help)\n"
@@ -1190,5 +1193,7 @@ int main(int argc, char **argv)
         return command_coverage(argc - 1, argv + 1);
     if (strcmp(command, "stats") == 0)
         return command_stats(argc - 1, argv + 1);
+    if (strcmp(command, "portrait") == 0)
+        return command_portrait(argc - 1, argv + 1);
     return usage_error("unknown command '%s'", command);
 }

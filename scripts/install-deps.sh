@@ -5,7 +5,7 @@
 set -eu
 
 PACKAGES="build-essential pkg-config libgsl-dev libshp-dev libproj-dev proj-data \
-libcsv-dev libcmocka-dev libgeos-dev"
+libcsv-dev libcmocka-dev libgeos-dev libinih-dev nettle-dev"
 # `install-deps.sh --bench` adds what `make bench` compares against.
 if [ "${1:-}" = "--bench" ]; then
     PACKAGES="$PACKAGES time python3-geopandas python3-rtree"

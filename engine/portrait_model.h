@@ -1,0 +1,97 @@
+/* diagsante (private) — what a portrait context and a portrait hold; shared by
+ * portrait.c (computing) and portrait_write.c (writing). */
+#ifndef DIAGSANTE_PORTRAIT_MODEL_H
+#define DIAGSANTE_PORTRAIT_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diagsante/csv_table.h"
+#include "diagsante/portrait.h"
+#include "text_dict.h"
+
+/* Strings a portrait owns (names, flags). */
+typedef struct ds_pool {
+    char **items;
+    size_t n, cap;
+} ds_pool;
+
+const char *ds_pool_keep(ds_pool *pool, const char *text);
+const char *ds_pool_printf(ds_pool *pool, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void ds_pool_free(ds_pool *pool);
+
+/* One data file, its rows indexed by normalised code. */
+typedef struct data_source {
+    ds_data_level level;
+    const char *path;     /* the configuration's */
+    ds_table *table;
+    long code_column;     /* -1 for a france file */
+    ds_text_dict codes;   /* code -> id */
+    size_t *row_of;       /* id -> row */
+    size_t rows_without_code, rows_unknown;
+} data_source;
+
+/* Where one role (numerator, denominator, value) of an indicator is read at a level. */
+typedef struct column_ref {
+    int source;  /* index in sources, -1 when no file has the column */
+    long column;
+} column_ref;
+
+typedef struct indicator_columns {
+    column_ref at[DS_DATA_LEVEL_COUNT][3];
+} indicator_columns;
+
+/* An IRIS row, grouped by current commune. */
+typedef struct iris_row {
+    uint32_t commune;  /* id in iris_communes */
+    uint32_t source;
+    size_t row;
+    const char *code;  /* owned by the source's dictionary */
+} iris_row;
+
+/* Sorted values of an indicator over the territories of a level in a région. */
+typedef struct rank_cache {
+    size_t indicator;
+    ds_level level;
+    char region[DS_CODE_MAX];
+    size_t n;
+    double *values;
+} rank_cache;
+
+struct ds_portrait_context {
+    const ds_config *config;
+    ds_referential *ref;
+    ds_dictionary *dict;
+    size_t n_sources;
+    data_source *sources;
+    size_t n_ind;
+    const ds_indicator **ind;  /* the indicators of the portrait, dictionary order */
+    indicator_columns *cols;   /* per indicator */
+    ds_text_dict iris_communes;
+    iris_row *iris;
+    size_t n_iris, cap_iris;
+    ds_code_list metropolitan; /* current communes of metropolitan France */
+    rank_cache *ranks;
+    size_t n_ranks, cap_ranks;
+};
+
+struct ds_portrait {
+    ds_portrait_context *ctx;
+    ds_level level;
+    char code[DS_CODE_MAX];
+    const char *name;
+    char departement[DS_CODE_MAX], region[DS_CODE_MAX];
+    ds_code_list qpv;          /* QPV of the territory */
+    size_t qpv_straddling;     /* of them, lying partly outside */
+    ds_code_list members;      /* member communes, or the IRIS of a commune (not owned) */
+    bool members_are_iris;
+    size_t n_rows;
+    ds_portrait_row *rows;
+    double population, qpv_population;
+    size_t withheld;
+    ds_pool pool;
+};
+
+#endif

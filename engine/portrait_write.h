@@ -1,0 +1,27 @@
+/* diagsante (private) — helpers shared by the portrait writers (portrait_write.c,
+ * portrait_html.c). */
+#ifndef DIAGSANTE_PORTRAIT_WRITE_H
+#define DIAGSANTE_PORTRAIT_WRITE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "diagsante/portrait.h"
+
+/* The shortest decimal form that reads back exactly; "" for NaN. */
+const char *ds_fmt_number(double v, char buf[40]);
+/* "supérieur", "inférieur", "similaire", "non testé", "" (not available). */
+const char *ds_direction_fr(const ds_versus *v);
+/* "meilleur", "moins bon", "similaire", "sans objet", "". */
+const char *ds_judgement_fr(const ds_versus *v);
+/* A JSON string literal (null for NULL). */
+void ds_json_string(FILE *f, const char *s);
+/* SHA-256 of a file as 64 hex digits + NUL; false when it cannot be read. */
+bool ds_sha256_file(const char *path, char hex[65]);
+/* The input files of a portrait with their role, for provenance; returns how many. */
+size_t ds_portrait_inputs(const ds_portrait *p, const char *kinds[], const char *paths[],
+                          size_t max);
+/* portrait.html (portrait_html.c); data is the ds_portrait. */
+bool ds_portrait_write_html(FILE *f, const void *data);
+
+#endif
