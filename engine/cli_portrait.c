@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "diagsante/config.h"
+#include "diagsante/output.h"
 #include "diagsante/portrait.h"
 
 #include "cli.h"
@@ -27,8 +28,9 @@ static const char PORTRAIT_USAGE[] =
     "  --territory=CODE     another territory than the configuration's\n"
     "  --all=LEVELS         batch: the portraits of every territory of these levels\n"
     "                       (commune, epci, qpv; comma separated) in the région of the\n"
-    "                       configured territory, written to DIR/LEVEL/CODE/ (tables\n"
-    "                       and JSON; add --html for the reports)\n"
+    "                       configured territory: DIR/LEVEL.csv (the long table of\n"
+    "                       every portrait) and DIR/LEVEL.jsonl (one JSON portrait\n"
+    "                       per line); --html adds DIR/LEVEL/CODE/portrait.html\n"
     "  --html               with --all: write the HTML reports too\n"
     "  -h, --help           this help\n"
     "\n"
@@ -79,7 +81,6 @@ static int batch(ds_portrait_context *ctx, const ds_config *config, const char *
     char *list = strdup(levels);
     if (list == NULL)
         return fprintf(stderr, "diagsante: out of memory\n"), 70;
-    ds_portrait_outputs what = {.csv = true, .json = true, .html = html};
     bool progress = isatty(STDERR_FILENO);
     int code = 0;
     size_t done = 0;
@@ -102,18 +103,33 @@ static int batch(ds_portrait_context *ctx, const ds_config *config, const char *
             code = fail(&err);
             break;
         }
-        char dir[4096];
-        snprintf(dir, sizeof dir, "%s/%s", out, name);
-        mkdir(dir, 0777);
+        char table_path[4096], json_path[4096];
+        snprintf(table_path, sizeof table_path, "%s/%s.csv", out, name);
+        snprintf(json_path, sizeof json_path, "%s/%s.jsonl", out, name);
+        ds_output *table = NULL, *json = NULL;
+        if (ds_output_open(table_path, &table, &err) != DS_OK ||
+            ds_output_open(json_path, &json, &err) != DS_OK) {
+            ds_output_abort(table);
+            ds_code_list_free(&units);
+            code = fail(&err);
+            break;
+        }
         for (size_t u = 0; u < units.count && code == 0; u++) {
             ds_portrait *p;
             st = ds_portrait_compute(ctx, units.items[u], level, &p, &err);
-            if (st == DS_OK) {
+            if (st == DS_OK &&
+                (!ds_portrait_write_table(ds_output_stream(table), p, u == 0) ||
+                 !ds_portrait_write_json_line(ds_output_stream(json), p)))
+                st = ds_error_set(&err, DS_EIO, "%s: write error", table_path);
+            if (st == DS_OK && html) {
                 char sub[4200];
-                snprintf(sub, sizeof sub, "%s/%s", dir, units.items[u]);
-                st = ds_portrait_write(p, sub, &what, &err);
-                ds_portrait_free(p);
+                snprintf(sub, sizeof sub, "%s/%s", out, name);
+                mkdir(sub, 0777);
+                snprintf(sub, sizeof sub, "%s/%s/%s", out, name, units.items[u]);
+                ds_portrait_outputs only_html = {.html = true};
+                st = ds_portrait_write(p, sub, &only_html, &err);
             }
+            ds_portrait_free(p);
             if (st != DS_OK)
                 code = fail(&err);
             done++;
@@ -122,11 +138,19 @@ static int batch(ds_portrait_context *ctx, const ds_config *config, const char *
         }
         if (progress)
             fputc('\n', stderr);
+        if (code == 0 && (ds_output_commit(table, &err) != DS_OK ||
+                          ds_output_commit(json, &err) != DS_OK)) {
+            json = NULL;
+            code = fail(&err);
+        } else if (code != 0) {
+            ds_output_abort(table), ds_output_abort(json);
+        }
         ds_code_list_free(&units);
     }
     free(list);
     if (code == 0)
-        printf("%zu portraits of région %s written under %s/\n", done, region, out);
+        printf("%zu portraits of région %s written to %s/{%s}.{csv,jsonl}\n", done, region, out,
+               levels);
     return code;
 }
 

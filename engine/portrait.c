@@ -223,6 +223,7 @@ static ds_status locate_columns(ds_portrait_context *ctx, ds_error *err)
 static ds_status index_iris(ds_portrait_context *ctx, ds_error *err)
 {
     ds_text_dict_init(&ctx->iris_communes);
+    ds_text_dict_init(&ctx->reference_keys);
     for (size_t s = 0; s < ctx->n_sources; s++) {
         data_source *src = &ctx->sources[s];
         if (src->level != DS_DATA_IRIS)
@@ -394,6 +395,12 @@ void ds_portrait_context_free(ds_portrait_context *ctx)
     free(ctx->cols);
     free(ctx->ind);
     free(ctx->iris);
+    free(ctx->sha256);
+    for (size_t k = 0; k < ctx->reference_keys.count; k++)
+        free(ctx->reference_figures[k]);
+    free(ctx->reference_figures);
+    ds_text_dict_free(&ctx->reference_keys);
+    ds_pool_free(&ctx->pool);
     ds_text_dict_free(&ctx->iris_communes);
     ds_code_list_free(&ctx->metropolitan);
     ds_dictionary_free(ctx->dict);
@@ -1082,6 +1089,52 @@ static ds_status reference_codes(ds_portrait *p)
     return DS_OK;
 }
 
+/* The figures of a reference (département, région: level and code; France: level
+ * DS_LEVEL_COUNT) for every indicator, computed on first use and kept in the context:
+ * a batch of communes asks for the same few references thousands of times. */
+static const ds_figure *reference_figures(ds_portrait_context *ctx, ds_level level,
+                                          const char *code, ds_error *err)
+{
+    char key[64];
+    snprintf(key, sizeof key, "%d:%s", (int)level, code);
+    uint32_t id = ds_text_dict_find(&ctx->reference_keys, key, strlen(key));
+    if (id != UINT32_MAX)
+        return ctx->reference_figures[id];
+    ds_figure *figs = calloc(ctx->n_ind + 1, sizeof *figs);
+    if (figs == NULL) {
+        ds_error_set(err, DS_ENOMEM, "out of memory");
+        return NULL;
+    }
+    ds_status st = DS_OK;
+    for (size_t i = 0; i < ctx->n_ind && st == DS_OK; i++) {
+        ds_figure *f = &figs[i];
+        if (level == DS_LEVEL_COUNT) {
+            france_figure(ctx, i, f, &ctx->pool);
+        } else {
+            st = territory_figure(ctx, i, level, code, f, &ctx->pool, err);
+            f->code = ds_pool_keep(&ctx->pool, code);
+            f->name = ds_referential_name(ctx->ref, level, code);
+        }
+    }
+    if (st == DS_OK && ctx->reference_keys.count == ctx->cap_reference) {
+        size_t cap = ctx->cap_reference * 2 + 8;
+        ds_figure **grown = realloc(ctx->reference_figures, cap * sizeof *grown);
+        if (grown == NULL)
+            st = ds_error_set(err, DS_ENOMEM, "out of memory");
+        else
+            ctx->reference_figures = grown, ctx->cap_reference = cap;
+    }
+    if (st == DS_OK &&
+        (id = ds_text_dict_intern(&ctx->reference_keys, key, strlen(key))) == UINT32_MAX)
+        st = ds_error_set(err, DS_ENOMEM, "out of memory");
+    if (st != DS_OK) {
+        free(figs);
+        return NULL;
+    }
+    ctx->reference_figures[id] = figs;
+    return figs;
+}
+
 static ds_status compute_row(ds_portrait *p, size_t i, ds_portrait_row *row, ds_error *err)
 {
     ds_portrait_context *ctx = p->ctx;
@@ -1103,15 +1156,20 @@ static ds_status compute_row(ds_portrait *p, size_t i, ds_portrait_row *row, ds_
                 f->flag = "le territoire s'étend sur plusieurs départements ou régions";
             continue;
         }
-        st = territory_figure(ctx, i, ref_levels[r], ref_codes[r], f, &p->pool, err);
-        f->code = ref_codes[r];
-        f->name = ds_referential_name(ctx->ref, ref_levels[r], ref_codes[r]);
+        const ds_figure *cached = reference_figures(ctx, ref_levels[r], ref_codes[r], err);
+        if (cached == NULL)
+            return err->status;
+        *f = cached[i];
     }
     if (st != DS_OK)
         return st;
     row->figure[DS_SCOPE_FRANCE] = empty_figure();
-    if (c->reference[2])
-        france_figure(ctx, i, &row->figure[DS_SCOPE_FRANCE], &p->pool);
+    if (c->reference[2]) {
+        const ds_figure *cached = reference_figures(ctx, DS_LEVEL_COUNT, "FRANCE", err);
+        if (cached == NULL)
+            return err->status;
+        row->figure[DS_SCOPE_FRANCE] = cached[i];
+    }
     qpv_rows(p, i, row);
     for (int s = 0; s < DS_SCOPE_COUNT; s++)
         apply_threshold(ind, c->threshold, &row->figure[s]);

@@ -75,6 +75,15 @@ struct ds_portrait_context {
     ds_code_list metropolitan; /* current communes of metropolitan France */
     rank_cache *ranks;
     size_t n_ranks, cap_ranks;
+    /* Figures of the references (départements, régions, France), computed once per
+     * context for all indicators: key "level:code" -> n_ind figures. */
+    ds_text_dict reference_keys;
+    ds_figure **reference_figures;
+    size_t cap_reference;
+    ds_pool pool;         /* strings of those figures */
+    /* SHA-256 of the inputs (ds_portrait_inputs order), computed once for a batch. */
+    size_t n_hashed;
+    char (*sha256)[65];   /* "" when a file could not be read */
 };
 
 struct ds_portrait {

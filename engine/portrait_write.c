@@ -88,12 +88,17 @@ static void csv_count(FILE *f, const ds_portrait *p, const ds_figure *fig)
 
 typedef struct csv_job {
     const ds_portrait *p;
-    int chapter; /* 0: every indicator, long form */
+    int chapter;          /* 0: every indicator, long form */
+    bool with_territory;  /* batch: the territory's level and code in front */
 } csv_job;
 
 static void write_figure_line(FILE *f, const ds_portrait *p, const ds_indicator *ind,
-                              const char *scope, const ds_figure *fig)
+                              const char *scope, const ds_figure *fig, bool with_territory)
 {
+    if (with_territory) {
+        fputs(ds_level_name(p->level), f), fputc(',', f);
+        csv_text(f, p->code), fputc(',', f);
+    }
     csv_text(f, ind->id), fputc(',', f);
     csv_text(f, scope), fputc(',', f);
     csv_text(f, fig->code), fputc(',', f);
@@ -109,14 +114,14 @@ static void write_figure_line(FILE *f, const ds_portrait *p, const ds_indicator 
     csv_text(f, fig->flag), fputc('\n', f);
 }
 
+static const char LONG_HEADER[] = "indicator,scope,code,name,origin,numerator,denominator,"
+                                  "value,lower,upper,method,withheld,flag\n";
+
 /* tables/portrait.csv: one line per indicator and place (territory, references, QPV,
  * outside, members). */
-static bool write_long(FILE *f, const void *data)
+static bool write_long_rows(FILE *f, const csv_job *job)
 {
-    const csv_job *job = data;
     const ds_portrait *p = job->p;
-    fputs("indicator,scope,code,name,origin,numerator,denominator,value,lower,upper,method,"
-          "withheld,flag\n", f);
     for (size_t i = 0; i < ds_portrait_rows(p); i++) {
         const ds_portrait_row *row = ds_portrait_row_at(p, i);
         for (int s = 0; s < DS_SCOPE_COUNT; s++) {
@@ -124,13 +129,28 @@ static bool write_long(FILE *f, const void *data)
             if ((s == DS_SCOPE_QPV || s == DS_SCOPE_OUTSIDE_QPV) &&
                 fig->origin == DS_ORIGIN_NONE && fig->flag == NULL)
                 continue;
-            write_figure_line(f, p, row->indicator, ds_scope_code((ds_scope)s), fig);
+            write_figure_line(f, p, row->indicator, ds_scope_code((ds_scope)s), fig,
+                              job->with_territory);
         }
         for (size_t k = 0; k < row->n_members; k++)
             write_figure_line(f, p, row->indicator, p->members_are_iris ? "iris" : "commune",
-                              &row->members[k]);
+                              &row->members[k], job->with_territory);
     }
     return true;
+}
+
+static bool write_long(FILE *f, const void *data)
+{
+    fputs(LONG_HEADER, f);
+    return write_long_rows(f, data);
+}
+
+bool ds_portrait_write_table(FILE *f, const ds_portrait *p, bool header)
+{
+    if (header)
+        fprintf(f, "territory_level,territory_code,%s", LONG_HEADER);
+    csv_job job = {p, 0, true};
+    return write_long_rows(f, &job) && !ferror(f);
 }
 
 /* tables/chapitre_N.csv: one line per indicator of chapter N with the comparisons. */
@@ -380,9 +400,24 @@ size_t ds_portrait_inputs(const ds_portrait *p, const char *kinds[], const char 
     return n;
 }
 
-static bool write_json(FILE *f, const void *data)
+/* The SHA-256 of input i, computed once per context. */
+static const char *input_sha(const ds_portrait *p, size_t i, size_t n, const char *const *paths)
 {
-    const ds_portrait *p = data;
+    ds_portrait_context *ctx = p->ctx;
+    if (ctx->sha256 == NULL) {
+        ctx->sha256 = calloc(n + 1, sizeof *ctx->sha256);
+        if (ctx->sha256 == NULL)
+            return NULL;
+        for (size_t k = 0; k < n; k++)
+            if (!ds_sha256_file(paths[k], ctx->sha256[k]))
+                ctx->sha256[k][0] = '\0';
+        ctx->n_hashed = n;
+    }
+    return i < ctx->n_hashed && ctx->sha256[i][0] ? ctx->sha256[i] : NULL;
+}
+
+static bool write_json_object(FILE *f, const ds_portrait *p, bool one_line)
+{
     const ds_config *c = ds_portrait_config(p);
     fputs("{\"schema\":\"diagsante-portrait/1\",\"version\":\"" DS_VERSION "\"", f);
     fputs(",\"territory\":{\"code\":", f), ds_json_string(f, p->code);
@@ -405,20 +440,30 @@ static bool write_json(FILE *f, const void *data)
     const char *kinds[64], *paths[64];
     size_t n = ds_portrait_inputs(p, kinds, paths, 64);
     for (size_t i = 0; i < n; i++) {
-        char hex[65];
         fputs(i ? "," : "", f);
         fputs("{\"role\":", f), ds_json_string(f, kinds[i]);
         fputs(",\"path\":", f), ds_json_string(f, paths[i]);
-        fputs(",\"sha256\":", f), ds_json_string(f, ds_sha256_file(paths[i], hex) ? hex : NULL);
+        fputs(",\"sha256\":", f), ds_json_string(f, input_sha(p, i, n, paths));
         fputc('}', f);
     }
     fprintf(f, "]},\"withheld\":%zu,\"indicators\":[", ds_portrait_withheld_count(p));
+    const char *sep = one_line ? "" : "\n";
     for (size_t i = 0; i < ds_portrait_rows(p); i++) {
-        fputs(i ? ",\n" : "\n", f);
+        fputs(i ? "," : "", f), fputs(sep, f);
         json_row(f, p, ds_portrait_row_at(p, i));
     }
-    fputs("\n]}\n", f);
-    return true;
+    fputs(sep, f), fputs("]}\n", f);
+    return !ferror(f);
+}
+
+static bool write_json(FILE *f, const void *data)
+{
+    return write_json_object(f, data, false);
+}
+
+bool ds_portrait_write_json_line(FILE *f, const ds_portrait *p)
+{
+    return write_json_object(f, p, true);
 }
 
 /* --- all outputs ----------------------------------------------------------------------------- */
@@ -440,7 +485,7 @@ ds_status ds_portrait_write(const ds_portrait *p, const char *dir,
         char tables[4096];
         snprintf(tables, sizeof tables, "%s/tables", dir);
         st = make_dir(tables, err);
-        csv_job job = {p, 0};
+        csv_job job = {p, 0, false};
         if (st == DS_OK)
             st = ds_output_write(tables, "portrait.csv", write_long, &job, err);
         for (int chapter = 1; chapter <= DS_CHAPTER_COUNT && st == DS_OK; chapter++) {

@@ -2,6 +2,11 @@
 # make demo: runs diagsante on the bundled demo data (datasets/).
 set -eu
 BIN=${1:-build/diagsante}
+echo "== diagsante portrait: the portrait de santé of the CA Tarbes-Lourdes-Pyrénées"
+echo "   (datasets/demo/portrait: invented figures, données fictives)"
+"$BIN" portrait --config=datasets/demo/portrait/diagnostic.ini --out=build/demo-portrait
+echo "   open build/demo-portrait/portrait.html in a browser"
+echo
 echo "== diagsante check: a Geoclip-style export (Windows-1252, title lines, secret cells)"
 "$BIN" check datasets/demo/indicateurs_demo.csv
 if [ -f datasets/referentiel/communes.csv ]; then

@@ -40,6 +40,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "diagsante/config.h"
 #include "diagsante/error.h"
@@ -164,5 +165,12 @@ typedef struct ds_portrait_outputs {
  * DS_EIO naming the file, DS_ENOMEM. */
 ds_status ds_portrait_write(const ds_portrait *p, const char *dir,
                             const ds_portrait_outputs *what, ds_error *err);
+
+/* Batch writing to a stream the caller opened (ds_output): the long table of the
+ * portrait with two leading columns, territory_level and territory_code (header line
+ * first when header), and the portrait's JSON object on one line (JSON Lines). false on
+ * a write error. */
+bool ds_portrait_write_table(FILE *f, const ds_portrait *p, bool header);
+bool ds_portrait_write_json_line(FILE *f, const ds_portrait *p);
 
 #endif

@@ -438,6 +438,44 @@ expect stats-multiplier-mean 64 "$BIN" stats mean --multiplier=100 --in "$SFIX/m
 expect stats-no-input 66 "$BIN" stats rate --in "$TMP/none.csv" && has stats-no-input "$TMP/err" "none.csv"
 expect stats-bad-out 74 "$BIN" stats proportion --in "$SFIX/proportion.csv" --out "$TMP/no/such/dir/x.csv"
 
+# --- portrait: the demo (invented figures) checked by an independent Python computation
+# (tests/tools/portrait_check.py: sums over the EPCI's communes from the referential,
+# Wilson and Byar written out, QPV / rest, and a scan of every output for a withheld count).
+PDEMO=datasets/demo/portrait/diagnostic.ini
+expect portrait-demo 0 "$BIN" portrait --config="$PDEMO" --out="$TMP/portrait" &&
+    has portrait-demo "$TMP/out" "portrait of epci 200069300 (CA Tarbes-Lourdes-Pyrénées)" &&
+    has portrait-demo-qpv "$TMP/out" "in QPV"
+if command -v python3 > /dev/null && [ -f "$TMP/portrait/portrait.json" ]; then
+    if python3 tests/tools/portrait_check.py "$TMP/portrait" 5 > "$TMP/check" 2>&1; then
+        echo "ok portrait-independent-check"
+    else
+        echo "FAIL portrait-independent-check:"; sed 's/^/    /' "$TMP/check" | head -20; failed=1
+    fi
+fi
+for f in portrait.html portrait.json tables/portrait.csv tables/chapitre_1.csv tables/chapitre_8.csv; do
+    if [ -s "$TMP/portrait/$f" ]; then echo "ok portrait-file-$f"; else
+        echo "FAIL portrait-file-$f: missing or empty"; failed=1; fi
+done
+# No temporary file left behind by the atomic writes.
+if ls "$TMP/portrait" "$TMP/portrait/tables" | grep -q '\.tmp\|XXXXXX'; then
+    echo "FAIL portrait-no-temp: temporary files left"; failed=1; else echo "ok portrait-no-temp"; fi
+expect portrait-other-territory 0 "$BIN" portrait --config="$PDEMO" --territory=CLS-TARBES \
+    --out="$TMP/portrait-cls" && has portrait-other-territory "$TMP/out" "portrait of territory CLS-TARBES"
+expect portrait-batch 0 "$BIN" portrait --config="$PDEMO" --all=epci --out="$TMP/batch" &&
+    has portrait-batch "$TMP/out" "portraits of région 76 written"
+if [ "$(wc -l < "$TMP/batch/epci.jsonl" 2>/dev/null)" = "$(awk -F, '$5 == 76' datasets/referentiel/communes.csv | cut -d, -f6 | sort -u | grep -c .)" ]; then
+    echo "ok portrait-batch-count"; else echo "FAIL portrait-batch-count: one JSON line per EPCI of région 76 expected"; failed=1; fi
+printf '[territory]\ncode = 200069300\n[referential]\ndir = x\n[indicators]\ndictionary = d\n[data]\ncommune = c.csv\nbogus = 1\n' > "$TMP/bad.ini"
+expect portrait-bad-key 65 "$BIN" portrait --config="$TMP/bad.ini" --out="$TMP/p2" &&
+    has portrait-bad-key "$TMP/err" "bad.ini:9: unknown key 'bogus' in [data]"
+expect portrait-no-config 66 "$BIN" portrait --config="$TMP/none.ini" --out="$TMP/p3"
+expect portrait-usage 64 "$BIN" portrait --out="$TMP/p4" && has portrait-usage "$TMP/err" "--config and --out are required"
+sed 's/^code = 200069300/code = 99999/' "$PDEMO" > datasets/demo/portrait/.e2e_unknown.ini
+expect portrait-unknown-territory 65 "$BIN" portrait --config=datasets/demo/portrait/.e2e_unknown.ini --out="$TMP/p5" &&
+    has portrait-unknown-territory "$TMP/err" "territory '99999'"
+rm -f datasets/demo/portrait/.e2e_unknown.ini
+if [ -e "$TMP/p5" ]; then echo "FAIL portrait-failed-writes-nothing: $TMP/p5 exists"; failed=1; else echo "ok portrait-failed-writes-nothing"; fi
+
 if [ -r "$SHARED/insee/qpv2015/DEMO_2017.csv" ]; then
     # Figures from Python's csv module: 1346 rows; 239 header fields of which 33 named.
     expect real-demo 0 "$BIN" check "$SHARED/insee/qpv2015/DEMO_2017.csv" &&
