@@ -24,7 +24,7 @@ TEST_SRC  := $(wildcard tests/test_*.c)
 TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 HEADERS   := $(wildcard include/diagsante/*.h)
 
-.PHONY: all deps test test-run check-asan demo bench install uninstall clean
+.PHONY: all deps test test-run test-browser check-asan demo bench install uninstall clean
 
 all: $(BUILD)/libdiagsante.a $(BUILD)/diagsante
 
@@ -54,6 +54,14 @@ test: deps
 
 test-run: all $(TEST_BIN)
 	@sh tests/run-tests.sh $(BUILD)
+
+# The demo portrait rendered in headless Chromium (tests/browser/run.sh): sections in the
+# DOM, no console message, a non-blank screenshot, A4 pages. Installs Debian's chromium
+# first (install-deps.sh --browser); skipped with a message when it is still absent.
+test-browser: deps
+	@sh scripts/install-deps.sh --browser || echo "test-browser: chromium could not be installed"
+	@$(MAKE) --no-print-directory all
+	@sh tests/browser/run.sh $(BUILD)
 
 # The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer, leaks fatal.
 check-asan: deps

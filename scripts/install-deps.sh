@@ -6,9 +6,13 @@ set -eu
 
 PACKAGES="build-essential pkg-config libgsl-dev libshp-dev libproj-dev proj-data \
 libcsv-dev libcmocka-dev libgeos-dev libinih-dev nettle-dev"
-# `install-deps.sh --bench` adds what `make bench` compares against.
+# `install-deps.sh --bench` adds what `make bench` compares against; `--browser` the
+# headless browser (and the font the report names first) `make test-browser` renders
+# the HTML report with.
 if [ "${1:-}" = "--bench" ]; then
     PACKAGES="$PACKAGES time python3-geopandas python3-rtree"
+elif [ "${1:-}" = "--browser" ]; then
+    PACKAGES="$PACKAGES chromium fonts-dejavu-core"
 fi
 
 missing=""
