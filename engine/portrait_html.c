@@ -31,6 +31,7 @@
 #include <time.h>
 
 #include "diagsante/referential.h"
+#include "portrait_map.h"
 #include "portrait_model.h"
 #include "portrait_write.h"
 
@@ -125,6 +126,8 @@ typedef struct html {
     char threshold[DS_FMT_FR_MAX]; /* the disclosure threshold, formatted */
     char confidence[DS_FMT_FR_MAX]; /* the confidence level in %, formatted ("95") */
     bool show[DS_SCOPE_COUNT];     /* the columns shown (territory always) */
+    const ds_portrait_map *map;    /* member shapes, NULL when none */
+    const char *map_error;         /* why the maps could not be drawn, or NULL */
     bool ok;                       /* false after an allocation failure */
 } html;
 
@@ -362,6 +365,23 @@ static const char css[] =
     "svg .b4{fill:#d95f02}svg .b5{fill:#f2b57f}\n"
     "svg .ic{stroke:#000;stroke-width:1}svg .axe{stroke:#555;stroke-width:.6}"
     "svg .ref{stroke:#000;stroke-width:.8;stroke-dasharray:2 2}\n"
+    ;
+
+/* (Two literals: C11 compilers need only support 4095 characters in one.) */
+static const char css_maps[] =
+    "svg.defs{position:absolute;width:0;height:0;overflow:hidden}\n"
+    ".carte{display:block;width:100%;height:auto;max-width:62mm;max-height:70mm;margin:1mm 0}\n"
+    ".carte use{stroke:#555;stroke-width:.35}\n"
+    ".carte .k0,.cle.k0{fill:#eff3ff;background:#eff3ff}.carte .k1,.cle.k1{fill:#bdd7e7;"
+    "background:#bdd7e7}.carte .k2,.cle.k2{fill:#6baed6;background:#6baed6}"
+    ".carte .k3,.cle.k3{fill:#3182bd;background:#3182bd}.carte .k4,.cle.k4{fill:#08519c;"
+    "background:#08519c}.carte .kn{fill:#fff}\n"
+    ".carte .qpv{fill:none;stroke:#000;stroke-width:1}\n"
+    ".legende-carte{font-size:7pt;line-height:1.6}.legende-carte span.item{white-space:nowrap;"
+    "margin-right:2mm}.cle{display:inline-block;width:3.2mm;"
+    "height:2.6mm;border:.5pt solid #555;vertical-align:middle;margin:0 1mm 0 2mm}\n"
+    ".cle.ks{background:repeating-linear-gradient(45deg,#fff 0 1px,#444 1px 2px)}"
+    ".cle.kq{border:1.4pt solid #000;background:#fff}\n"
     ".methodes p,.methodes li{text-align:justify}\n"
     "table.provenance td{font-size:7.5pt;word-break:break-all}\n"
     "code{font-family:\"DejaVu Sans Mono\",\"Liberation Mono\",monospace;font-size:7pt}\n"
@@ -434,6 +454,9 @@ static void cover(html *h, const char *date)
         fprintf(f, "<div><dt>%s</dt><dd>%zu</dd></div>\n",
                 p->members_are_iris ? "IRIS" : "Communes", members);
     fprintf(f, "<div><dt>Indicateurs</dt><dd>%zu</dd></div>\n", ds_portrait_rows(p));
+    if (h->map_error != NULL)
+        fputs("<div><dt>Cartes</dt><dd>non produites : ", f), esc(f, h->map_error),
+            fputs("</dd></div>\n", f);
     fprintf(f, "<div><dt>Généré le</dt><dd>%s</dd></div>\n</dl>\n", date);
 
     fputs("<nav class=\"sommaire\"><p><strong>Sommaire</strong></p><ol>\n", f);
@@ -544,11 +567,13 @@ static void findings(html *h, int chapter)
             if (name != NULL)
                 fputs(" (", f), esc(f, name), fputc(')', f);
         }
-        fputs("</strong> : ", f);
+        fputs("</strong>, ", f);
         if (count[0] + count[1] + count[2] == 0) {
-            fprintf(f, "aucun écart significatif parmi %s %zu indicateur%s testé%s.</li>\n",
-                    tested > 1 ? "les" : "l’unique", tested, tested > 1 ? "s" : "",
-                    tested > 1 ? "s" : "");
+            if (tested == 1)
+                fputs("aucun écart significatif pour le seul indicateur testé.</li>\n", f);
+            else
+                fprintf(f, "aucun écart significatif parmi les %zu indicateurs testés.</li>\n",
+                        tested);
             continue;
         }
         static const char *const heads[3] = {
@@ -585,9 +610,12 @@ static void findings(html *h, int chapter)
         any_line = true;
         fputs("<li><strong>Quartiers prioritaires (QPV)</strong> : ", f);
         if (gaps == 0) {
-            fprintf(f, "pas d’écart significatif avec le reste du territoire parmi %s %zu "
-                       "indicateur%s comparé%s.</li>\n", compared > 1 ? "les" : "l’unique",
-                    compared, compared > 1 ? "s" : "", compared > 1 ? "s" : "");
+            if (compared == 1)
+                fputs("pas d’écart significatif avec le reste du territoire pour le seul "
+                      "indicateur comparé.</li>\n", f);
+            else
+                fprintf(f, "pas d’écart significatif avec le reste du territoire parmi les %zu "
+                           "indicateurs comparés.</li>\n", compared);
         } else {
             fputs("écart significatif avec le reste du territoire pour ", f);
             bool first = true;
@@ -909,6 +937,133 @@ static void member_spread(html *h, const ds_portrait_row *row)
     fputs(".</p>\n", f);
 }
 
+/* --- maps ---------------------------------------------------------------------------------- */
+
+static int compare_values(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The member shapes and QPV outlines once, for every map to <use>; and the hatching of
+ * withheld members. */
+static void map_defs(html *h)
+{
+    FILE *f = h->f;
+    const ds_portrait_map *m = h->map;
+    fputs("<svg class=\"defs\" width=\"0\" height=\"0\" aria-hidden=\"true\" "
+          "focusable=\"false\"><defs>\n<pattern id=\"hachures\" width=\"3\" height=\"3\" "
+          "patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect width=\"3\" "
+          "height=\"3\" fill=\"#fff\"/><path d=\"M0 0V3\" stroke=\"#444\" "
+          "stroke-width=\"1.2\"/></pattern>\n", f);
+    for (size_t k = 0; k < ds_portrait_member_count(h->p); k++) {
+        const char *d = ds_portrait_map_member_path(m, k);
+        if (d != NULL)
+            fprintf(f, "<path id=\"m%zu\" d=\"%s\"/>\n", k, d);
+    }
+    for (size_t i = 0; i < ds_portrait_map_qpv_count(m); i++) {
+        const char *d = ds_portrait_map_qpv_path(m, i);
+        if (d != NULL)
+            fprintf(f, "<path id=\"q%zu\" d=\"%s\"/>\n", i, d);
+    }
+    fputs("</defs></svg>\n", f);
+}
+
+/* Up to five classes by quantiles of the members' values (type 7), with a sequential
+ * ramp whose lightness follows the value (readable in grey); withheld members hatched,
+ * members without value white, the QPV outlined in black. */
+static void choropleth(html *h, const ds_portrait_row *row)
+{
+    FILE *f = h->f;
+    const ds_portrait_map *m = h->map;
+    size_t n = row->n_members, with = 0, withheld = 0, missing = 0;
+    double *v = malloc((n + 1) * sizeof *v);
+    if (v == NULL) {
+        h->ok = false;
+        return;
+    }
+    for (size_t k = 0; k < n; k++) {
+        if (ds_portrait_map_member_path(m, k) == NULL)
+            continue;
+        const ds_figure *fig = &row->members[k];
+        if (fig->withheld)
+            withheld++;
+        else if (isfinite(fig->value))
+            v[with++] = fig->value;
+        else
+            missing++;
+    }
+    if (with + withheld == 0) { /* nothing to draw */
+        free(v);
+        return;
+    }
+    qsort(v, with, sizeof *v, compare_values);
+    double breaks[4];
+    int nb = 0;
+    for (int q = 1; q <= 4 && with > 0; q++) {
+        double at = (double)(with - 1) * q / 5, lo = floor(at);
+        size_t i = (size_t)lo;
+        double b = i + 1 < with ? v[i] + (at - lo) * (v[i + 1] - v[i]) : v[i];
+        if (b > v[0] && b < v[with - 1] && (nb == 0 || b > breaks[nb - 1]))
+            breaks[nb++] = b;
+    }
+    int classes = with > 0 ? nb + 1 : 0;
+    int dec = row_decimals(row);
+    double lo = with > 0 ? v[0] : NAN, hi = with > 0 ? v[with - 1] : NAN;
+    free(v);
+    char a[DS_FMT_FR_MAX], b[DS_FMT_FR_MAX];
+    double height = ds_portrait_map_height(m);
+    fprintf(f, "<svg class=\"carte\" viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" "
+               "role=\"img\" aria-label=\"Carte : ", DS_MAP_WIDTH, height, DS_MAP_WIDTH, height);
+    esc(f, row->indicator->label);
+    fputs("\">\n", f);
+    for (size_t k = 0; k < n; k++) {
+        if (ds_portrait_map_member_path(m, k) == NULL)
+            continue;
+        const ds_figure *fig = &row->members[k];
+        if (fig->withheld) {
+            fprintf(f, "<use href=\"#m%zu\" fill=\"url(#hachures)\"><title>", k);
+        } else if (!isfinite(fig->value)) {
+            fprintf(f, "<use href=\"#m%zu\" class=\"kn\"><title>", k);
+        } else {
+            int c = 0;
+            while (c < nb && fig->value > breaks[c])
+                c++;
+            int ramp = classes == 1 ? 2 : c * 4 / (classes - 1);
+            fprintf(f, "<use href=\"#m%zu\" class=\"k%d\"><title>", k, ramp);
+        }
+        esc(f, fig->name != NULL ? fig->name : fig->code);
+        fputs(" : ", f);
+        if (fig->withheld)
+            fputs("secret statistique", f);
+        else if (isfinite(fig->value))
+            put_value_unit(h, row->indicator, fig->value, dec);
+        else
+            fputs("non disponible", f);
+        fputs("</title></use>\n", f);
+    }
+    for (size_t i = 0; i < ds_portrait_map_qpv_count(m); i++)
+        if (ds_portrait_map_qpv_path(m, i) != NULL) {
+            fprintf(f, "<use href=\"#q%zu\" class=\"qpv\"><title>", i);
+            esc(f, ds_portrait_map_qpv_code(m, i));
+            fputs("</title></use>\n", f);
+        }
+    fputs("</svg>\n<p class=\"legende-carte\">", f);
+    for (int c = 0; c < classes; c++) {
+        int ramp = classes == 1 ? 2 : c * 4 / (classes - 1);
+        double from = c == 0 ? lo : breaks[c - 1], to = c == classes - 1 ? hi : breaks[c];
+        fprintf(f, "<span class=\"item\"><span class=\"cle k%d\"></span>%s – %s</span> ", ramp,
+                ds_fmt_fr(from, dec, a), ds_fmt_fr(to, dec, b));
+    }
+    if (withheld > 0)
+        fputs("<span class=\"item\"><span class=\"cle ks\"></span>secret statistique</span> ", f);
+    if (missing > 0)
+        fputs("<span class=\"item\"><span class=\"cle kn\"></span>non disponible</span> ", f);
+    if (ds_portrait_map_qpv_count(m) > 0)
+        fputs("<span class=\"item\"><span class=\"cle kq\"></span>QPV</span>", f);
+    fputs("</p>\n", f);
+}
+
 static void charts(html *h, int chapter)
 {
     FILE *f = h->f;
@@ -934,6 +1089,8 @@ static void charts(html *h, int chapter)
         fputs("</figcaption>\n", f);
         chart(h, row);
         member_spread(h, row);
+        if (h->map != NULL)
+            choropleth(h, row);
         fputs("</figure>\n", f);
     }
     fputs("</div>\n", f);
@@ -1088,9 +1245,24 @@ static void provenance(html *h, const char *date)
     const char *geometry[3] = {h->c->communes_shp, h->c->qpv_shp, h->c->iris_shp};
     static const char *const geometry_kinds[3] = {"contours des communes", "contours des QPV",
                                                   "contours des IRIS"};
-    for (int g = 0; g < 3; g++)
-        if (geometry[g] != NULL)
-            kinds[n] = geometry_kinds[g], paths[n++] = geometry[g];
+    /* A shapefile is given as its .shp or its name without extension; its .dbf holds
+     * the ids: both are hashed. */
+    char shp[3][4096], dbf[3][4096];
+    static const char *const dbf_kinds[3] = {"attributs des communes", "attributs des QPV",
+                                             "attributs des IRIS"};
+    for (int g = 0; g < 3; g++) {
+        if (geometry[g] == NULL)
+            continue;
+        size_t len = strlen(geometry[g]);
+        bool ext = len > 4 && (strcmp(geometry[g] + len - 4, ".shp") == 0 ||
+                               strcmp(geometry[g] + len - 4, ".SHP") == 0);
+        int base = (int)(ext ? len - 4 : len);
+        snprintf(shp[g], sizeof shp[g], "%.*s%s", base, geometry[g], ext ? geometry[g] + base : ".shp");
+        snprintf(dbf[g], sizeof dbf[g], "%.*s%s", base, geometry[g],
+                 ext && geometry[g][len - 1] == 'P' ? ".DBF" : ".dbf");
+        kinds[n] = geometry_kinds[g], paths[n++] = shp[g];
+        kinds[n] = dbf_kinds[g], paths[n++] = dbf[g];
+    }
     for (size_t i = 0; i < n; i++) {
         char hex[65];
         fputs("<tr><td>", f), esc(f, kinds[i]);
@@ -1130,6 +1302,15 @@ bool ds_portrait_write_html(FILE *f, const void *data)
         h.show[DS_SCOPE_QPV] = h.show[DS_SCOPE_OUTSIDE_QPV] = true;
     char date[64];
     generation_date(date);
+    ds_portrait_map *map = NULL;
+    ds_error map_err;
+    ds_error_clear(&map_err);
+    ds_status st = ds_portrait_map_open(p, &map, &map_err);
+    if (st == DS_ENOMEM)
+        return false;
+    h.map = map;
+    if (st != DS_OK)
+        h.map_error = map_err.message;
 
     fputs("<!DOCTYPE html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -1139,9 +1320,11 @@ bool ds_portrait_write_html(FILE *f, const void *data)
     esc(f, ds_portrait_name(p));
     if (h.c->fictitious)
         fputs(" (données fictives)", f);
-    fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", css);
+    fprintf(f, "</title>\n<style>\n%s%s</style>\n</head>\n<body>\n", css, css_maps);
     if (h.c->fictitious)
         fputs("<div class=\"fictif-filigrane\" aria-hidden=\"true\">Données fictives</div>\n", f);
+    if (map != NULL)
+        map_defs(&h);
     cover(&h, date);
     fputs("<main>\n", f);
     portraits(&h);
@@ -1149,5 +1332,6 @@ bool ds_portrait_write_html(FILE *f, const void *data)
     fputs("</main>\n", f);
     provenance(&h, date);
     fputs("</body>\n</html>\n", f);
+    ds_portrait_map_free(map);
     return h.ok;
 }

@@ -7,7 +7,8 @@
  *    and 5, disclosure threshold 1000 so that withheld counts have three digits and
  *    can be looked for. Every withheld number below is summed by hand from the CSV
  *    written in fixture_write;
- *  - the demo portrait (datasets/demo/portrait/diagnostic.ini, données fictives).
+ *  - the demo portrait (datasets/demo/portrait/diagnostic.ini, données fictives), and
+ *    with maps from the shared open data (diagnostic_cartes.ini) when it is there.
  * Run from the project root. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +20,7 @@
 
 #include <ctype.h>
 #include <limits.h>
+#include <shapefil.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,7 +117,7 @@ static void assert_self_contained_and_balanced(const char *html)
     assert_true(strncmp(html, "<!DOCTYPE html>\n<html lang=\"fr\">", 32) == 0);
     size_t len = strlen(html);
     assert_true(len > 7 && strcmp(html + len - 8, "</html>\n") == 0);
-    static const char *const external[] = {"http://", "https://", "src=", "url(", "@import",
+    static const char *const external[] = {"http://", "https://", "src=", "@import",
                                            "<link", "<script", "<img", "<iframe", "<object",
                                            "<embed", "xlink:href", "ftp://", "file:"};
     for (size_t k = 0; k < sizeof external / sizeof *external; k++)
@@ -123,6 +125,9 @@ static void assert_self_contained_and_balanced(const char *html)
     for (const char *p = strstr(html, "href=\""); p != NULL; p = strstr(p + 6, "href=\""))
         if (p[6] != '#')
             fail_msg("a link leaves the page: %.60s", p);
+    for (const char *p = strstr(html, "url("); p != NULL; p = strstr(p + 4, "url("))
+        if (p[4] != '#')
+            fail_msg("a resource outside the page: %.60s", p);
     static const char *const pairs[][2] = {{"<svg", "</svg>"},         {"<table", "</table>"},
                                            {"<section", "</section>"}, {"<figure", "</figure>"},
                                            {"<tr>", "</tr>"},          {"<ul>", "</ul>"},
@@ -282,7 +287,65 @@ static const char *const WITHHELD_NAMES[] = {"territory count", "département co
  * 5.76 (QPV actifs 9000 + 7000); 42379 / 256000 × 100 = 16.55 (272000 - 16000). */
 static const double WITHHELD_VALUES[] = {181.7, 182.1, 182.2, 5.8, 16.6};
 
-static void fixture_write(const char *territory_name, bool fictitious)
+static const char LAMBERT93[] =
+    "PROJCS[\"RGF_1993_Lambert_93\",GEOGCS[\"GCS_RGF_1993\",DATUM[\"D_RGF_1993\","
+    "SPHEROID[\"GRS_1980\",6378137.0,298.257222101]],PRIMEM[\"Greenwich\",0.0],"
+    "UNIT[\"Degree\",0.0174532925199433]],PROJECTION[\"Lambert_Conformal_Conic\"],"
+    "PARAMETER[\"False_Easting\",700000.0],PARAMETER[\"False_Northing\",6600000.0],"
+    "PARAMETER[\"Central_Meridian\",3.0],PARAMETER[\"Standard_Parallel_1\",49.0],"
+    "PARAMETER[\"Standard_Parallel_2\",44.0],PARAMETER[\"Latitude_Of_Origin\",46.5],"
+    "UNIT[\"Meter\",1.0]]";
+
+typedef struct square {
+    const char *code;
+    double x0, y0, x1, y1; /* metres from (570000, 6280000), near Toulouse in Lambert-93 */
+} square;
+
+/* A polygon shapefile of rectangles with one text field. */
+static void write_squares(const char *name, const char *field, const square *items, size_t n)
+{
+    char base[256];
+    snprintf(base, sizeof base, "%s/%s", test_dir, name);
+    SHPHandle shp = SHPCreate(base, SHPT_POLYGON);
+    DBFHandle dbf = DBFCreateEx(base, "UTF-8");
+    assert_non_null(shp);
+    assert_non_null(dbf);
+    assert_int_equal(DBFAddField(dbf, field, FTString, 16, 0), 0);
+    for (size_t i = 0; i < n; i++) {
+        const square *r = &items[i];
+        double x[5] = {r->x0, r->x0, r->x1, r->x1, r->x0};
+        double y[5] = {r->y0, r->y1, r->y1, r->y0, r->y0};
+        for (int k = 0; k < 5; k++)
+            x[k] += 570000, y[k] += 6280000;
+        int start = 0;
+        SHPObject *o = SHPCreateObject(SHPT_POLYGON, -1, 1, &start, NULL, 5, x, y, NULL, NULL);
+        assert_true(SHPWriteObject(shp, -1, o) >= 0);
+        SHPDestroyObject(o);
+        assert_true(DBFWriteStringAttribute(dbf, (int)i, 0, r->code));
+    }
+    SHPClose(shp);
+    DBFClose(dbf);
+    char prj[300];
+    snprintf(prj, sizeof prj, "%s.prj", base);
+    write_text(strrchr(prj, '/') + 1, LAMBERT93);
+}
+
+/* Blagnac west of Toulouse, a commune that is no member (drawn nowhere), the two QPV
+ * inside Toulouse and one QPV elsewhere. */
+static void write_geometry(void)
+{
+    static const square communes[] = {{"31069", 0, 0, 1000, 1000},
+                                      {"31555", 1000, 0, 3000, 2000},
+                                      {"31001", 9000, 9000, 9500, 9500}};
+    static const square qpv[] = {{"QP031001", 1200, 200, 1600, 600},
+                                 {"QP031002", 2000, 1000, 2400, 1400},
+                                 {"QP031003", 9100, 9100, 9200, 9200}};
+    write_squares("communes", "insee", communes, 3);
+    write_squares("qpv", "code_qp", qpv, 3);
+}
+
+/* geometry: "" for none, else the [geometry] section to add. */
+static void fixture_write(const char *territory_name, bool fictitious, const char *geometry)
 {
     write_text("dictionary.csv",
                "id,label,chapter,bases,numerator,denominator,kind,unit,multiplier,polarity,"
@@ -321,14 +384,19 @@ static void fixture_write(const char *territory_name, bool fictitious)
              "[data]\ncommune = communes.csv\nqpv = qpv.csv\nepci = epci.csv\n"
              "france = france.csv\n"
              "[disclosure]\nthreshold = 1000\n"
-             "[outputs]\ntitle = Portrait <test>\nfictitious = %s\n",
-             territory_name, ref, fictitious ? "yes" : "no");
+             "[outputs]\ntitle = Portrait <test>\nfictitious = %s\n%s",
+             territory_name, ref, fictitious ? "yes" : "no", geometry);
+    if (*geometry != '\0')
+        write_geometry();
     write_text("diagnostic.ini", ini);
 }
 
-static char *fixture_render(const char *territory_name, bool fictitious)
+/* The [geometry] of the fixture's shapefiles. */
+#define MAPS "[geometry]\ncommunes = communes.shp\ncommune_id = insee\nqpv = qpv.shp\n"
+
+static char *fixture_render(const char *territory_name, bool fictitious, const char *geometry)
 {
-    fixture_write(territory_name, fictitious);
+    fixture_write(territory_name, fictitious, geometry);
     char config[256], out[256];
     snprintf(config, sizeof config, "%s/diagnostic.ini", test_dir);
     snprintf(out, sizeof out, "%s/out", test_dir);
@@ -362,7 +430,7 @@ static void test_fmt_fr(void **state)
 static void test_fixture_report(void **state)
 {
     (void)state;
-    char *html = fixture_render("Métropole <test> & \"CLS\" l'essai", false);
+    char *html = fixture_render("Métropole <test> & \"CLS\" l'essai", false, "");
     assert_self_contained_and_balanced(html);
     /* Not fictitious: no banner. */
     assert_lacks(html, "Données fictives");
@@ -397,7 +465,11 @@ static void test_fixture_report(void **state)
     /* Findings: QPV deaths 2600 / 35000 × 1e5 = 7428.6 against 2700 / 504819 × 1e5 =
      * 534.8: significantly higher in the QPV; unemployment worse than France. */
     assert_contains(html, "plus élevé dans les QPV</span> (7" NNBSP "428,6 contre 534,8)");
-    assert_contains(html, "<strong>Par rapport à la France métropolitaine</strong> : "
+    /* The région: unemployment 43300 / 272160 = 15.91 %, inside the territory's
+     * interval; the only indicator tested against it in chapter 2. */
+    assert_contains(html, "<strong>Par rapport à la région (Occitanie)</strong>, aucun écart "
+                          "significatif pour le seul indicateur testé.");
+    assert_contains(html, "<strong>Par rapport à la France métropolitaine</strong>, "
                           "significativement <span class=\"pire\">moins favorable</span> : "
                           "taux de chômage (15,9" NNBSP "% contre 9,0" NNBSP "%)");
     /* Chapters without indicators say so; chapters with some have a chart. */
@@ -420,7 +492,8 @@ static void test_fixture_report(void **state)
 static void test_fixture_withholds(void **state)
 {
     (void)state;
-    char *html = fixture_render("Toulouse Métropole", false);
+    char *html = fixture_render("Toulouse Métropole", false, MAPS);
+    assert_contains(html, "<svg class=\"defs\""); /* the maps are scanned too */
     double *all = NULL, *shown = NULL;
     size_t n_all = numbers_in(html, false, &all);
     size_t n_shown = numbers_in(html, true, &shown);
@@ -444,7 +517,7 @@ static void test_fixture_withholds(void **state)
 static void test_fixture_fictitious(void **state)
 {
     (void)state;
-    char *html = fixture_render("Toulouse Métropole", true);
+    char *html = fixture_render("Toulouse Métropole", true, "");
     assert_self_contained_and_balanced(html);
     assert_contains(html, "<div class=\"fictif-filigrane\" aria-hidden=\"true\">Données "
                           "fictives</div>");
@@ -459,14 +532,76 @@ static void test_fixture_reproducible(void **state)
 {
     (void)state;
     assert_int_equal(setenv("SOURCE_DATE_EPOCH", "0", 1), 0);
-    char *a = fixture_render("Toulouse Métropole", false);
-    char *b = fixture_render("Toulouse Métropole", false);
+    char *a = fixture_render("Toulouse Métropole", false, MAPS);
+    char *b = fixture_render("Toulouse Métropole", false, MAPS);
     assert_int_equal(unsetenv("SOURCE_DATE_EPOCH"), 0);
     assert_string_equal(a, b);
     assert_contains(a, "<dt>Généré le</dt><dd>1er janvier 1970</dd>");
     assert_contains(a, "le 1er janvier 1970.");
     free(a);
     free(b);
+}
+
+/* Maps: the member shapes once, a choropleth per indicator with member values, the QPV
+ * outlines; withheld members hatched with no value in their title. */
+static void test_fixture_maps(void **state)
+{
+    (void)state;
+    char *html = fixture_render("Toulouse Métropole", false, MAPS);
+    assert_self_contained_and_balanced(html);
+    /* Members in the order of the referential (31069, 31555): m0, m1; 31001 is no member;
+     * QP031003 is no QPV of the territory. */
+    assert_contains(html, "<path id=\"m0\" d=\"M");
+    assert_contains(html, "<path id=\"m1\" d=\"M");
+    assert_lacks(html, "<path id=\"m2\"");
+    assert_contains(html, "<path id=\"q0\" d=\"M");
+    assert_contains(html, "<path id=\"q1\" d=\"M");
+    assert_lacks(html, "<path id=\"q2\"");
+    assert_int_equal(count_of(html, "<path id=\"m"), 2);
+    /* The members are drawn north up (an equal-area projection centred on them), and
+     * their squares are squares of Lambert-93, whose meridians converge: at 1.4° E,
+     * γ = n (λ − 3°) = 0.7256 × (−1.6°) = −1.15°. The union, 3000 × 2000 m with Blagnac
+     * (0-1000 × 0-1000) at its south-west, turned by γ spans 3000 cos γ + 1000 sin γ =
+     * 3019.8 m across and 2000 cos γ + 3000 sin γ = 2059.8 m down: a view box 300 wide
+     * (3 units of margin) and ceil(6 + 294 × 2059.8 / 3019.8) = ceil(206.5) = 207 high. */
+    assert_contains(html, "viewBox=\"0 0 300 207\"");
+    /* Maps for unemployment and deaths (members with values) and rare events (both
+     * withheld: hatched); none for the median (no member value) nor the population (a
+     * count). */
+    assert_int_equal(count_of(html, "<svg class=\"carte\""), 3);
+    assert_int_equal(count_of(html, "<use href=\"#m"), 6);
+    assert_int_equal(count_of(html, "<use href=\"#q"), 6);
+    /* Blagnac: 1500 / 12000 = 12.5 % unemployed; Toulouse 41800 / 260000 = 16.1 %. */
+    assert_contains(html, "<title>Blagnac : 12,5" NNBSP "%</title>");
+    assert_contains(html, "<title>Toulouse : 16,1" NNBSP "%</title>");
+    assert_contains(html, "fill=\"url(#hachures)\"><title>Blagnac : secret statistique</title>");
+    assert_contains(html, "fill=\"url(#hachures)\"><title>Toulouse : secret statistique</title>");
+    assert_contains(html, "<title>QP031001</title>");
+    /* Two values: one class break between them, two classes at both ends of the ramp. */
+    assert_contains(html, "<use href=\"#m0\" class=\"k0\"><title>Blagnac : 12,5");
+    assert_contains(html, "<use href=\"#m1\" class=\"k4\"><title>Toulouse : 16,1");
+    /* The geometry files are in the provenance. */
+    assert_contains(html, "contours des communes");
+    assert_contains(html, "contours des QPV");
+    free(html);
+}
+
+/* A missing or wrong geometry file does not stop the report: the cover says why. */
+static void test_fixture_map_errors(void **state)
+{
+    (void)state;
+    char *html = fixture_render("Toulouse Métropole", false,
+                                "[geometry]\ncommunes = absent.shp\n");
+    assert_self_contained_and_balanced(html);
+    assert_contains(html, "<dt>Cartes</dt><dd>non produites : ");
+    assert_contains(html, "absent.shp");
+    assert_lacks(html, "<svg class=\"carte\"");
+    free(html);
+    html = fixture_render("Toulouse Métropole", false,
+                          "[geometry]\ncommunes = communes.shp\ncommune_id = code_commune\n");
+    assert_contains(html, "<dt>Cartes</dt><dd>non produites : ");
+    assert_contains(html, "no field &#39;code_commune&#39; (fields: insee)");
+    free(html);
 }
 
 /* The demo portrait: fictitious, every section, balanced, self-contained. */
@@ -489,6 +624,25 @@ static void test_demo_report(void **state)
     free(html);
 }
 
+/* The demo with the shared commune and QPV contours: the 86 communes of the EPCI (2026)
+ * are all drawn from the 2018 contours (codes put on today's communes), with the 4 QPV
+ * of the territory. */
+static void test_demo_maps(void **state)
+{
+    (void)state;
+    require_shared("communes_2018/communes_occitanie_2018_lb93.shp");
+    require_shared("qpv2015_occitanie/qp_occitanie_2015_lb93.shp");
+    char out[256];
+    snprintf(out, sizeof out, "%s/demo_maps", test_dir);
+    char *html = render("datasets/demo/portrait/diagnostic_cartes.ini", out);
+    assert_self_contained_and_balanced(html);
+    assert_lacks(html, "<dt>Cartes</dt>");
+    assert_int_equal(count_of(html, "<path id=\"m"), 86);
+    assert_int_equal(count_of(html, "<path id=\"q"), 4);
+    assert_true(count_of(html, "<svg class=\"carte\"") >= 20);
+    free(html);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -497,7 +651,10 @@ int main(void)
         cmocka_unit_test(test_fixture_withholds),
         cmocka_unit_test(test_fixture_fictitious),
         cmocka_unit_test(test_fixture_reproducible),
+        cmocka_unit_test(test_fixture_maps),
+        cmocka_unit_test(test_fixture_map_errors),
         cmocka_unit_test(test_demo_report),
+        cmocka_unit_test(test_demo_maps),
     };
     return cmocka_run_group_tests_name("portrait_html", tests, test_dir_create, test_dir_remove);
 }

@@ -7,7 +7,9 @@
 #  - the rendered DOM holds the cover, the three portraits, the nine chapters, the
 #    methods and the provenance (h2/h3 titles), the charts and the tables;
 #  - a 1240x1754 screenshot (A4 at 150 dpi) exists and is not blank;
-#  - printed to PDF it gives A4 pages, several of them (page breaks between portraits).
+#  - printed to PDF it gives A4 pages, several of them (page breaks between portraits);
+#  - with the shared open data next to the project, the variant with maps
+#    (diagnostic_cartes.ini) renders its choropleths.
 # Usage: tests/browser/run.sh [BUILD]   (BUILD holds the diagsante binary; default build)
 # Skips (exit 0, with a message) when no Chromium is installed:
 # `sh scripts/install-deps.sh --browser` installs Debian's chromium.
@@ -89,8 +91,27 @@ else
     fail "no PDF"
 fi
 
-# 4. No console message (no script runs in the report; a message is a fault).
-if grep -hE ':CONSOLE|Uncaught' "$TMP/dom.err" "$TMP/shot.err" "$TMP/pdf.err" > "$TMP/console"; then
+# 4. With maps (datasets/demo/portrait/diagnostic_cartes.ini reads the commune and QPV
+# contours of ../shared/data): the choropleths render. Skipped without the shared data.
+if [ -f ../shared/data/communes_2018/communes_occitanie_2018_lb93.shp ] &&
+   [ -f ../shared/data/qpv2015_occitanie/qp_occitanie_2015_lb93.shp ]; then
+    if "$BIN" portrait --config=datasets/demo/portrait/diagnostic_cartes.ini --out="$TMP/cartes" \
+            > "$TMP/cartes.out" 2>&1; then
+        run_chromium --dump-dom "file://$TMP/cartes/portrait.html" > "$TMP/cartes.html" 2> "$TMP/cartes.err"
+        maps=$(grep -o '<svg class="carte"' "$TMP/cartes.html" | wc -l)
+        shapes=$(grep -o '<path id="m[0-9]*"' "$TMP/cartes.html" | wc -l)
+        if [ "$maps" -ge 20 ] && [ "$shapes" -eq 86 ]; then ok "maps: $maps choropleths of $shapes communes"; else
+            fail "maps: $maps choropleths of $shapes communes (expected at least 20, of 86)"; fi
+    else
+        fail "diagsante portrait with maps:"; sed 's/^/    /' "$TMP/cartes.out"
+    fi
+else
+    echo "test-browser: maps skipped: ../shared/data not here"
+    : > "$TMP/cartes.err"
+fi
+
+# 5. No console message (no script runs in the report; a message is a fault).
+if grep -hE ':CONSOLE|Uncaught' "$TMP/dom.err" "$TMP/shot.err" "$TMP/pdf.err" "$TMP/cartes.err" > "$TMP/console"; then
     fail "console messages:"; sed 's/^/    /' "$TMP/console" | head -20
 else
     ok "no console message"
