@@ -80,6 +80,46 @@ void ds_crs_free(ds_crs *crs)
     free(crs);
 }
 
+ds_status ds_crs_clone(const ds_crs *crs, ds_crs **out, ds_error *err)
+{
+    *out = NULL;
+    ds_crs *copy = calloc(1, sizeof *copy);
+    if (copy == NULL)
+        return ds_error_set(err, DS_ENOMEM, "CRS: out of memory");
+    copy->ctx = proj_context_create();
+    if (copy->ctx == NULL) {
+        free(copy);
+        return ds_error_set(err, DS_ENOMEM, "CRS: cannot create a PROJ context");
+    }
+    proj_log_func(copy->ctx, copy, capture_log);
+    /* proj_clone copies an object into another context without the database. */
+    copy->source = proj_clone(copy->ctx, crs->source);
+    copy->to_lonlat = proj_clone(copy->ctx, crs->to_lonlat);
+    if (crs->to_equal_area != NULL)
+        copy->to_equal_area = proj_clone(copy->ctx, crs->to_equal_area);
+    copy->name = copy_string(crs->name);
+    if (crs->equal_area != NULL)
+        copy->equal_area = copy_string(crs->equal_area);
+    copy->epsg = crs->epsg;
+    copy->geographic = crs->geographic;
+    copy->is_3035 = crs->is_3035;
+    copy->has_use = crs->has_use;
+    memcpy(copy->use, crs->use, sizeof copy->use);
+    if (copy->name == NULL || (crs->equal_area != NULL && copy->equal_area == NULL)) {
+        ds_crs_free(copy);
+        return ds_error_set(err, DS_ENOMEM, "CRS: out of memory");
+    }
+    if (copy->source == NULL || copy->to_lonlat == NULL ||
+        (crs->to_equal_area != NULL && copy->to_equal_area == NULL)) {
+        ds_status status = ds_error_set(err, DS_EINTERNAL, "%s: cannot copy the CRS: %s",
+                                        crs->name, last_log(copy, "PROJ gave no reason"));
+        ds_crs_free(copy);
+        return status;
+    }
+    *out = copy;
+    return DS_OK;
+}
+
 /* Builds the operation source -> target (a CRS object of crs->ctx) with normalised
  * axis order. NULL on failure, with PROJ's message in crs->log. */
 static PJ *normalized_operation(ds_crs *crs, const PJ *target)
@@ -452,6 +492,26 @@ ds_status ds_crs_to_equal_area(ds_crs *crs, double *xy, size_t n, ds_error *err)
 ds_status ds_crs_to_lonlat(ds_crs *crs, double *xy, size_t n, ds_error *err)
 {
     return transform(crs, crs->to_lonlat, "WGS84 longitude/latitude", xy, n, err);
+}
+
+ds_status ds_crs_bounds_from_lonlat(ds_crs *crs, const double lonlat[4], double out[4],
+                                    ds_error *err)
+{
+    crs->log[0] = '\0';
+    proj_errno_reset(crs->to_lonlat);
+    if (!proj_trans_bounds(crs->ctx, crs->to_lonlat, PJ_INV, lonlat[0], lonlat[1], lonlat[2],
+                           lonlat[3], &out[0], &out[1], &out[2], &out[3], 21) ||
+        !isfinite(out[0]) || !isfinite(out[1]) || !isfinite(out[2]) || !isfinite(out[3])) {
+        int code = proj_errno(crs->to_lonlat);
+        const char *reason = code != 0 ? proj_context_errno_string(crs->ctx, code) : NULL;
+        proj_errno_reset(crs->to_lonlat);
+        return ds_error_set(err, DS_EDATA,
+                            "%s: longitude/latitude bounds (%.17g %.17g, %.17g %.17g) cannot be "
+                            "converted: %s",
+                            crs->name, lonlat[0], lonlat[1], lonlat[2], lonlat[3],
+                            reason != NULL ? reason : last_log(crs, "PROJ gave no reason"));
+    }
+    return DS_OK;
 }
 
 double ds_geodesic_ring_area_m2(const double *lonlat, size_t n)
