@@ -48,11 +48,12 @@ ds_status ds_crs_clone(const ds_crs *crs, ds_crs **out, ds_error *err);
 /* The CRS's name for messages and reports: the name of the EPSG CRS it was
  * identified as, followed by its code ("RGF93 v1 / Lambert-93 (EPSG:2154)"), or the
  * name from the definition when no EPSG CRS matches with confidence >= 90.
- * Owned by crs, valid until ds_crs_free. */
-const char *ds_crs_name(const ds_crs *crs);
+ * Owned by crs, valid until ds_crs_free. The identification (a search of PROJ's
+ * database, about 10 ms) is done on the first call that needs it, hence no const. */
+const char *ds_crs_name(ds_crs *crs);
 
 /* The EPSG code the CRS was identified as (confidence >= 90), or 0. */
-int ds_crs_epsg(const ds_crs *crs);
+int ds_crs_epsg(ds_crs *crs);
 
 /* 1 when the CRS is geographic (coordinates are longitude, latitude in degrees). */
 int ds_crs_is_geographic(const ds_crs *crs);
