@@ -287,21 +287,43 @@ ds_status ds_shape_new(ds_geom *geom, const ds_polygon_view *polygons, size_t n,
     return shape_from(geom, g, out, err);
 }
 
-ds_status ds_shape_copy(ds_geom *geom, const ds_shape *shape, ds_shape **out, ds_error *err)
+ds_status ds_shape_to_bytes(ds_geom *geom, const ds_shape *shape, unsigned char **bytes,
+                            size_t *size, ds_error *err)
+{
+    *bytes = NULL;
+    *size = 0;
+    geom->message[0] = '\0';
+    GEOSWKBWriter *writer = GEOSWKBWriter_create_r(geom->handle);
+    if (writer == NULL)
+        return geos_failed(geom, err, "create a WKB writer");
+    size_t n = 0;
+    unsigned char *wkb = GEOSWKBWriter_write_r(geom->handle, writer, shape->geometry, &n);
+    GEOSWKBWriter_destroy_r(geom->handle, writer);
+    if (wkb == NULL)
+        return geos_failed(geom, err, "write a shape as WKB");
+    *bytes = malloc(n + 1); /* ours, freed with free() in any thread */
+    if (*bytes != NULL)
+        memcpy(*bytes, wkb, n);
+    GEOSFree_r(geom->handle, wkb);
+    if (*bytes == NULL)
+        return ds_error_set(err, DS_ENOMEM, "out of memory");
+    *size = n;
+    return DS_OK;
+}
+
+ds_status ds_shape_from_bytes(ds_geom *geom, const unsigned char *bytes, size_t size,
+                              ds_shape **out, ds_error *err)
 {
     *out = NULL;
     geom->message[0] = '\0';
-    ds_shape *copy = calloc(1, sizeof *copy);
-    if (copy == NULL)
-        return ds_error_set(err, DS_ENOMEM, "out of memory");
-    if ((copy->geometry = GEOSGeom_clone_r(geom->handle, shape->geometry)) == NULL) {
-        free(copy);
-        return geos_failed(geom, err, "copy a shape");
-    }
-    copy->area = shape->area; /* the same numbers, not measured again */
-    memcpy(copy->bounds, shape->bounds, sizeof copy->bounds);
-    *out = copy;
-    return DS_OK;
+    GEOSWKBReader *reader = GEOSWKBReader_create_r(geom->handle);
+    if (reader == NULL)
+        return geos_failed(geom, err, "create a WKB reader");
+    GEOSGeometry *g = GEOSWKBReader_read_r(geom->handle, reader, bytes, size);
+    GEOSWKBReader_destroy_r(geom->handle, reader);
+    if (g == NULL)
+        return geos_failed(geom, err, "read a shape from WKB");
+    return shape_from(geom, g, out, err);
 }
 
 void ds_shape_free(ds_geom *geom, ds_shape *shape) { destroy_shape(geom, shape); }
@@ -441,7 +463,8 @@ ds_status ds_overlay_index_new(ds_geom *geom, ds_shape *const *units, size_t n_u
         ds_overlay_index_free(geom, index);
         return ds_error_set(err, DS_ENOMEM, "out of memory");
     }
-    memcpy(index->units, units, n_units * sizeof *units);
+    if (n_units > 0)
+        memcpy(index->units, units, n_units * sizeof *units);
     for (size_t u = 0; u < n_units; u++) {
         if (units[u] == NULL || units[u]->area <= 0)
             continue;
@@ -487,7 +510,8 @@ ds_status ds_overlay_zone(ds_geom *geom, ds_overlay_index *index, ds_shape *zone
         found->nomem = false;
         return ds_error_set(err, DS_ENOMEM, "out of memory");
     }
-    qsort(found->items, found->n, sizeof *found->items, compare_size);
+    if (found->n > 1)
+        qsort(found->items, found->n, sizeof *found->items, compare_size);
     for (size_t k = 0; k < found->n; k++) {
         size_t u = found->items[k];
         if (index->prepared[u] == NULL &&

@@ -43,9 +43,14 @@ void ds_shape_free(ds_geom *geom, ds_shape *shape); /* accepts NULL */
 ds_status ds_shape_union(ds_geom *geom, ds_shape *const *shapes, size_t n, ds_shape **out,
                          ds_error *err);
 
-/* A copy of shape, with its area and bounds, belonging to geom (another context, for use
- * in another thread). Nothing may use shape during the call. DS_EINTERNAL, DS_ENOMEM. */
-ds_status ds_shape_copy(ds_geom *geom, const ds_shape *shape, ds_shape **out, ds_error *err);
+/* Shapes cross threads as bytes: ds_shape_to_bytes writes shape as WKB (doubles kept
+ * exactly) into a new buffer (*bytes, *size bytes; free() it, from any thread), and
+ * ds_shape_from_bytes builds the same shape (same points in the same order, hence the
+ * same area and bounds) in another context. DS_EINTERNAL (GEOS's message), DS_ENOMEM. */
+ds_status ds_shape_to_bytes(ds_geom *geom, const ds_shape *shape, unsigned char **bytes,
+                            size_t *size, ds_error *err);
+ds_status ds_shape_from_bytes(ds_geom *geom, const unsigned char *bytes, size_t size,
+                              ds_shape **out, ds_error *err);
 
 /* Area of the shape (square units of its CRS). */
 double ds_shape_area(const ds_shape *shape);
