@@ -4,7 +4,8 @@
  *
  * How the work is done:
  *  1. every unit is located (its place, hence its group: the equal-area CRS of that
- *     place), in the calling thread;
+ *     place), in the calling thread; the transforms of the units to each group's CRS
+ *     are opened, one per worker at a time, and copied to every worker (crs_stage);
  *  2. first stage, shared out in turns among the workers (the calling thread and
  *     options->threads - 1 more): each unit is projected and built, passed on as bytes
  *     (WKB), and given a reach box: the bounds of the region it covers, in the zones'
@@ -290,19 +291,26 @@ static long group_index(groups *g, const char *definition)
 
 /* The layer's CRS projecting to group g: a copy of p->lonlat with the group's target,
  * made on first use. */
+/* Room in p for the transforms of n groups; false when out of memory. */
+static bool reserve_groups(projector *p, size_t n)
+{
+    if (n <= p->n_by_group)
+        return true;
+    ds_crs **grown = realloc(p->by_group, n * sizeof *grown);
+    if (grown == NULL)
+        return false;
+    for (size_t i = p->n_by_group; i < n; i++)
+        grown[i] = NULL;
+    p->by_group = grown;
+    p->n_by_group = n;
+    return true;
+}
+
 static ds_status crs_for_group(projector *p, const groups *g, size_t group, ds_crs **out,
                                ds_error *err)
 {
-    if (group >= p->n_by_group) {
-        size_t n = g->n;
-        ds_crs **grown = realloc(p->by_group, n * sizeof *grown);
-        if (grown == NULL)
-            return ds_error_set(err, DS_ENOMEM, "out of memory");
-        for (size_t i = p->n_by_group; i < n; i++)
-            grown[i] = NULL;
-        p->by_group = grown;
-        p->n_by_group = n;
-    }
+    if (!reserve_groups(p, g->n))
+        return ds_error_set(err, DS_ENOMEM, "out of memory");
     if (p->by_group[group] == NULL) {
         ds_status st = ds_crs_clone(p->lonlat, &p->by_group[group], err);
         if (st == DS_OK)
@@ -751,15 +759,15 @@ static ds_status do_zone(worker *w, size_t f)
     return st;
 }
 
-/* Hands out the next items [*begin, *end) of n; false when none are left or a worker
- * failed. */
-static bool next_items(job *j, size_t n, size_t *begin, size_t *end)
+/* Hands out the next items [*begin, *end) of n, at most per_turn; false when none are
+ * left or a worker failed. */
+static bool next_items(job *j, size_t n, size_t per_turn, size_t *begin, size_t *end)
 {
     pthread_mutex_lock(&j->lock);
     bool more = !j->failed && j->next < n;
     if (more) {
         *begin = j->next;
-        *end = n - *begin < ITEMS_PER_TURN ? n : *begin + ITEMS_PER_TURN;
+        *end = n - *begin < per_turn ? n : *begin + per_turn;
         j->next = *end;
     }
     pthread_mutex_unlock(&j->lock);
@@ -777,12 +785,48 @@ static void *stop_on_failure(worker *w)
     return NULL;
 }
 
+/* Stage 0: the transforms of the units to each group's CRS, one group per turn. Opening
+ * one searches PROJ's database (up to 50 ms for WGS84 to EPSG:3035): each is opened
+ * by one worker, then copied to the others (share_unit_crs). */
+static void *crs_stage(void *arg)
+{
+    worker *w = arg;
+    size_t begin, end;
+    ds_crs *crs;
+    while (w->status == DS_OK && next_items(w->job, w->job->g->n, 1, &begin, &end))
+        w->status = crs_for_group(&w->unit_proj, w->job->g, begin, &crs, &w->err);
+    return stop_on_failure(w);
+}
+
+/* After stage 0, in the calling thread: every worker gets a copy of the transforms the
+ * others opened. */
+static ds_status share_unit_crs(worker *w, size_t n_workers, size_t n_groups, ds_error *err)
+{
+    for (size_t group = 0; group < n_groups; group++) {
+        const ds_crs *model = NULL;
+        for (size_t i = 0; i < n_workers && model == NULL; i++)
+            if (group < w[i].unit_proj.n_by_group)
+                model = w[i].unit_proj.by_group[group];
+        for (size_t i = 0; i < n_workers && model != NULL; i++) {
+            projector *p = &w[i].unit_proj;
+            if (!reserve_groups(p, n_groups))
+                return ds_error_set(err, DS_ENOMEM, "out of memory");
+            ds_status st = p->by_group[group] != NULL
+                               ? DS_OK
+                               : ds_crs_clone(model, &p->by_group[group], err);
+            if (st != DS_OK)
+                return st;
+        }
+    }
+    return DS_OK;
+}
+
 /* First stage: units, in turns, until none are left. */
 static void *unit_stage(void *arg)
 {
     worker *w = arg;
     size_t begin, end, n = ds_layer_count(w->job->units->layer);
-    while (w->status == DS_OK && next_items(w->job, n, &begin, &end))
+    while (w->status == DS_OK && next_items(w->job, n, ITEMS_PER_TURN, &begin, &end))
         for (size_t u = begin; u < end && w->status == DS_OK; u++)
             w->status = do_unit(w, u);
     return stop_on_failure(w);
@@ -794,7 +838,7 @@ static void *zone_stage(void *arg)
     worker *w = arg;
     size_t begin, end, n = ds_layer_count(w->job->zones->layer);
     w->status = take_units(w);
-    while (w->status == DS_OK && next_items(w->job, n, &begin, &end))
+    while (w->status == DS_OK && next_items(w->job, n, ITEMS_PER_TURN, &begin, &end))
         for (size_t f = begin; f < end && w->status == DS_OK; f++)
             w->status = do_zone(w, f);
     return stop_on_failure(w);
@@ -1111,6 +1155,10 @@ ds_status ds_overlap_layers(const ds_layer *unit_layer, const ds_layer *zone_lay
         st = ds_error_set(err, DS_EINTERNAL, "cannot create a lock");
     for (; st == DS_OK && n_ready < n_workers; n_ready++)
         st = init_worker(&workers[n_ready], &j, &unit_proj, &zone_proj, err);
+    if (st == DS_OK)
+        st = run_stage(&j, workers, n_workers, crs_stage, err);
+    if (st == DS_OK)
+        st = share_unit_crs(workers, n_workers, g.n, err);
     if (st == DS_OK)
         st = run_stage(&j, workers, n_workers, unit_stage, err);
     if (st == DS_OK)
