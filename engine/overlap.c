@@ -7,11 +7,11 @@
  *     place), in the calling thread; the transforms of the units to each group's CRS
  *     are opened, one per worker at a time, and copied to every worker (crs_stage);
  *  2. first stage, shared out in turns among the workers (the calling thread and
- *     options->threads - 1 more): each unit is projected and built, passed on as bytes
- *     (WKB), and given a reach box: the bounds of the region it covers, in the zones'
- *     source CRS, padded;
- *  3. second stage: each worker rebuilds every unit in its own GEOS context, then takes
- *     zones in turns. A zone whose own bounds (in its source coordinates: no PROJ
+ *     options->threads - 1 more): each unit is projected and built, kept by its worker
+ *     and passed on to the others as bytes (WKB), and given a reach box: the bounds of
+ *     the region it covers, in the zones' source CRS, padded;
+ *  3. second stage: each worker rebuilds the others' units in its own GEOS context, then
+ *     takes zones in turns. A zone whose own bounds (in its source coordinates: no PROJ
  *     needed) miss every reach box cannot overlap any unit: it is skipped, neither
  *     located, projected, validated nor reported (an empty zone is still reported). The
  *     others are located, kept when a unit of the same group can reach them, projected,
@@ -615,9 +615,10 @@ static bool copy_layer_problems(problem_list *problems, const side *s, int phase
 /* --- overlay ------------------------------------------------------------------------------ */
 
 /* What the workers share. Read-only while they run, except: the fields under lock; the
- * per-unit slots (unit_bytes, unit_size, unit_area, reach), each written in the first
- * stage by the worker that built the unit and read in the second; and the per-zone slots
- * (zone_area, zone_group), each written by the worker that built the zone. */
+ * per-unit slots (unit_shaped, unit_area, unit_bytes, unit_size, reach), each written in
+ * the first stage by the worker that built the unit and read in the second; and the
+ * per-zone slots (zone_area, zone_group), each written by the worker that built the
+ * zone. */
 typedef struct job {
     const side *units, *zones;
     const groups *g;
@@ -626,9 +627,11 @@ typedef struct job {
     bool same_crs;             /* units and zones share their CRS and its transforms */
     const bool *unit_located;  /* per unit */
     const size_t *unit_group;  /* per unit */
-    unsigned char **unit_bytes; /* per unit: its shape (ds_shape_to_bytes), NULL without */
+    bool *unit_shaped;         /* per unit: built into a shape */
+    double *unit_area;         /* per unit: area of its shape */
+    bool share_units;          /* several workers: built units are passed on as bytes */
+    unsigned char **unit_bytes; /* per unit: its shape (ds_shape_to_bytes) when shared */
     size_t *unit_size;
-    double *unit_area;
     double *reach;             /* per unit: reach box (reach_box), empty without a shape */
     double *zone_area;         /* per zone: area of its shape */
     size_t *zone_group;        /* per zone: its group */
@@ -673,8 +676,9 @@ static bool in_reach(const job *j, const double b[4], long group)
     return false;
 }
 
-/* First stage, unit u (located by the caller): projected, built, passed on as bytes with
- * its area and reach box. Only allocation failures and internal errors fail. */
+/* First stage, unit u (located by the caller): projected and built, kept by the worker,
+ * passed on as bytes to the others, with its area and reach box. Only allocation failures
+ * and internal errors fail. */
 static ds_status do_unit(worker *w, size_t u)
 {
     job *j = w->job;
@@ -685,29 +689,30 @@ static ds_status do_unit(worker *w, size_t u)
                                  &shape, &w->problems, &w->err);
     if (st != DS_OK || shape == NULL)
         return st;
+    w->units[u] = shape;
+    j->unit_shaped[u] = true;
     j->unit_area[u] = ds_shape_area(shape);
-    st = ds_shape_to_bytes(w->geom, shape, &j->unit_bytes[u], &j->unit_size[u], &w->err);
-    ds_shape_free(w->geom, shape);
+    if (j->share_units)
+        st = ds_shape_to_bytes(w->geom, shape, &j->unit_bytes[u], &j->unit_size[u], &w->err);
     if (st == DS_OK)
         st = reach_box(j->units, w->unit_proj.lonlat, u, zone_projector(w)->lonlat,
                        j->reach + 4 * u, &w->err);
     return st;
 }
 
-/* Second stage, before the zones: every unit rebuilt from its bytes in the worker's
- * context, and an index of the units of each group. */
+/* Second stage, before the zones: the units the other workers built, rebuilt from their
+ * bytes in this worker's context, and an index of the units of each group. */
 static ds_status take_units(worker *w)
 {
     const job *j = w->job;
     size_t n = ds_layer_count(j->units->layer);
-    w->units = calloc(n + 1, sizeof *w->units);
     w->index = calloc(j->g->n + 1, sizeof *w->index);
     ds_shape **members = calloc(n + 1, sizeof *members);
     ds_status st = DS_OK;
-    if (w->units == NULL || w->index == NULL || members == NULL)
+    if (w->index == NULL || members == NULL)
         st = ds_error_set(&w->err, DS_ENOMEM, "out of memory");
     for (size_t u = 0; u < n && st == DS_OK; u++)
-        if (j->unit_bytes[u] != NULL)
+        if (j->unit_shaped[u] && w->units[u] == NULL)
             st = ds_shape_from_bytes(w->geom, j->unit_bytes[u], j->unit_size[u], &w->units[u],
                                      &w->err);
     for (size_t group = 0; group < j->g->n && st == DS_OK; group++) {
@@ -876,7 +881,9 @@ static ds_status init_worker(worker *w, job *j, const projector *units,
         st = clone_projector(units, &w->unit_proj, err);
     if (st == DS_OK && !j->same_crs)
         st = clone_projector(zones, &w->zone_proj, err);
-    size_t n_zones = ds_layer_count(j->zones->layer);
+    size_t n_units = ds_layer_count(j->units->layer), n_zones = ds_layer_count(j->zones->layer);
+    if (st == DS_OK && (w->units = calloc(n_units + 1, sizeof *w->units)) == NULL)
+        st = ds_error_set(err, DS_ENOMEM, "out of memory");
     if (st == DS_OK && j->dissolve && (w->kept = calloc(n_zones + 1, sizeof *w->kept)) == NULL)
         st = ds_error_set(err, DS_ENOMEM, "out of memory");
     return st;
@@ -1052,7 +1059,7 @@ static ds_status make_rows(ds_overlap_result *r, const job *j, const worker *w, 
     }
     /* Units with a shape and no pair above the threshold. */
     for (size_t u = 0; u < n_units; u++) {
-        if (j->unit_bytes[u] == NULL || matched[u])
+        if (!j->unit_shaped[u] || matched[u])
             continue;
         const char *id = keep_id(r, &unit_ids[u], feature_id(j->units, u));
         if (id == NULL) {
@@ -1100,6 +1107,7 @@ ds_status ds_overlap_layers(const ds_layer *unit_layer, const ds_layer *zone_lay
     ds_overlap_result *r = calloc(1, sizeof *r);
     bool *unit_located = calloc(n_units + 1, sizeof *unit_located);
     size_t *unit_group = calloc(n_units + 1, sizeof *unit_group);
+    bool *unit_shaped = calloc(n_units + 1, sizeof *unit_shaped);
     unsigned char **unit_bytes = calloc(n_units + 1, sizeof *unit_bytes);
     size_t *unit_size = calloc(n_units + 1, sizeof *unit_size);
     double *unit_area = calloc(n_units + 1, sizeof *unit_area);
@@ -1116,7 +1124,8 @@ ds_status ds_overlap_layers(const ds_layer *unit_layer, const ds_layer *zone_lay
     memset(workers, 0, sizeof workers);
     memset(&j, 0, sizeof j);
     ds_status st = DS_OK;
-    if (!r || !unit_located || !unit_group || !unit_bytes || !unit_size || !unit_area || !reach ||
+    if (!r || !unit_located || !unit_group || !unit_shaped || !unit_bytes || !unit_size ||
+        !unit_area || !reach ||
         !zone_area || !zone_group)
         st = ds_error_set(err, DS_ENOMEM, "out of memory");
     /* Layers in the same CRS (the same .prj text) share its PROJ objects: the zones then
@@ -1148,8 +1157,9 @@ ds_status ds_overlap_layers(const ds_layer *unit_layer, const ds_layer *zone_lay
     /* The workers: units, then zones. */
     j = (job){.units = &units, .zones = &zones, .g = &g, .zone_keep = options->zone_keep,
               .dissolve = options->dissolve_as != NULL, .same_crs = same_crs,
-              .unit_located = unit_located, .unit_group = unit_group, .unit_bytes = unit_bytes,
-              .unit_size = unit_size, .unit_area = unit_area, .reach = reach,
+              .unit_located = unit_located, .unit_group = unit_group,
+              .unit_shaped = unit_shaped, .unit_area = unit_area, .share_units = n_workers > 1,
+              .unit_bytes = unit_bytes, .unit_size = unit_size, .reach = reach,
               .zone_area = zone_area, .zone_group = zone_group};
     if (st == DS_OK && !(locked = pthread_mutex_init(&j.lock, NULL) == 0))
         st = ds_error_set(err, DS_EINTERNAL, "cannot create a lock");
@@ -1183,7 +1193,8 @@ ds_status ds_overlap_layers(const ds_layer *unit_layer, const ds_layer *zone_lay
     free_projector(&zone_proj);
     free_problems(&problems);
     free(g.definitions);
-    free(unit_located), free(unit_group), free(unit_bytes), free(unit_size), free(unit_area);
+    free(unit_located), free(unit_group), free(unit_shaped), free(unit_bytes), free(unit_size);
+    free(unit_area);
     free(reach), free(zone_area), free(zone_group);
     if (st != DS_OK) {
         ds_overlap_result_free(r);
