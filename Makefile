@@ -10,9 +10,9 @@ BUILD     ?= build
 PKGS      := gsl shapelib proj geos inih nettle
 WARN      := -Wall -Wextra -Wpedantic -Werror
 CFLAGS    ?= -O2 -g
-ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(CFLAGS) $(WARN) $(EXTRA_CFLAGS) \
+ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -pthread $(CFLAGS) $(WARN) $(EXTRA_CFLAGS) \
              -Iinclude -DDS_VERSION='"$(VERSION)"' -DDS_DATADIR='"$(PREFIX)/share/diagsante"' $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LIBS       = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm
+LIBS       = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm -pthread
 TEST_LIBS  = $(shell pkg-config --libs cmocka 2>/dev/null)
 
 # engine/main.c and engine/cli_*.c are the command-line tool; the rest is the library.

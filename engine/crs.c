@@ -32,7 +32,8 @@ struct ds_crs {
     PJ *source;          /* the source CRS */
     PJ *to_lonlat;       /* source -> EPSG:4326, normalised axis order */
     PJ *to_equal_area;   /* source -> equal-area target, normalised; NULL before a choice */
-    char *name;          /* owned, see ds_crs_name */
+    int identified;      /* name, epsg and use are known (identify: on first need) */
+    char *name;          /* owned, see ds_crs_name; NULL before identify */
     char *equal_area;    /* owned target definition; NULL before a choice */
     int epsg;            /* identified EPSG code or 0 */
     int geographic;      /* source coordinates are lon/lat degrees */
@@ -80,6 +81,51 @@ void ds_crs_free(ds_crs *crs)
     free(crs);
 }
 
+ds_status ds_crs_clone(const ds_crs *crs, ds_crs **out, ds_error *err)
+{
+    *out = NULL;
+    ds_crs *copy = calloc(1, sizeof *copy);
+    if (copy == NULL)
+        return ds_error_set(err, DS_ENOMEM, "CRS: out of memory");
+    copy->ctx = proj_context_create();
+    if (copy->ctx == NULL) {
+        free(copy);
+        return ds_error_set(err, DS_ENOMEM, "CRS: cannot create a PROJ context");
+    }
+    proj_log_func(copy->ctx, copy, capture_log);
+    /* proj_clone copies an object into another context without the database. */
+    copy->source = proj_clone(copy->ctx, crs->source);
+    copy->to_lonlat = proj_clone(copy->ctx, crs->to_lonlat);
+    if (crs->to_equal_area != NULL)
+        copy->to_equal_area = proj_clone(copy->ctx, crs->to_equal_area);
+    copy->identified = crs->identified; /* else the copy identifies itself when needed */
+    if (crs->name != NULL)
+        copy->name = copy_string(crs->name);
+    if (crs->equal_area != NULL)
+        copy->equal_area = copy_string(crs->equal_area);
+    copy->epsg = crs->epsg;
+    copy->geographic = crs->geographic;
+    copy->is_3035 = crs->is_3035;
+    copy->has_use = crs->has_use;
+    memcpy(copy->use, crs->use, sizeof copy->use);
+    if ((crs->name != NULL && copy->name == NULL) ||
+        (crs->equal_area != NULL && copy->equal_area == NULL)) {
+        ds_crs_free(copy);
+        return ds_error_set(err, DS_ENOMEM, "CRS: out of memory");
+    }
+    if (copy->source == NULL || copy->to_lonlat == NULL ||
+        (crs->to_equal_area != NULL && copy->to_equal_area == NULL)) {
+        const char *name = crs->name != NULL ? crs->name : proj_get_name(crs->source);
+        ds_status status = ds_error_set(err, DS_EINTERNAL, "%s: cannot copy the CRS: %s",
+                                        name != NULL ? name : "a CRS",
+                                        last_log(copy, "PROJ gave no reason"));
+        ds_crs_free(copy);
+        return status;
+    }
+    *out = copy;
+    return DS_OK;
+}
+
 /* Builds the operation source -> target (a CRS object of crs->ctx) with normalised
  * axis order. NULL on failure, with PROJ's message in crs->log. */
 static PJ *normalized_operation(ds_crs *crs, const PJ *target)
@@ -106,10 +152,17 @@ static int is_geographic(PJ_CONTEXT *ctx, const PJ *source)
     return type == PJ_TYPE_GEOGRAPHIC_2D_CRS || type == PJ_TYPE_GEOGRAPHIC_3D_CRS;
 }
 
-/* Sets crs->name and crs->epsg from proj_identify (confidence >= 90) or from the
- * definition's own name. DS_ENOMEM only. */
-static ds_status identify(ds_crs *crs, ds_error *err)
+/* Sets crs->name, crs->epsg and the area of use from proj_identify (confidence >= 90)
+ * or from the definition's own name, once: a search of PROJ's database (about 10 ms),
+ * done on first need only (messages, ds_crs_name, ds_crs_epsg, ds_crs_equal_area_for).
+ * Leaves the last PROJ message (crs->log) as it was. */
+static void identify(ds_crs *crs)
 {
+    if (crs->identified)
+        return;
+    crs->identified = 1;
+    char saved_log[LOG_MAX];
+    memcpy(saved_log, crs->log, sizeof saved_log);
     int *confidence = NULL;
     PJ_OBJ_LIST *list = proj_identify(crs->ctx, crs->source, "EPSG", NULL, &confidence);
     char buffer[512];
@@ -140,11 +193,15 @@ static ds_status identify(ds_crs *crs, ds_error *err)
         const char *name = proj_get_name(crs->source);
         snprintf(buffer, sizeof buffer, "%s", name != NULL ? name : "unnamed CRS");
     }
-    crs->log[0] = '\0'; /* identification failures are not errors */
-    crs->name = copy_string(buffer);
-    if (crs->name == NULL)
-        return ds_error_set(err, DS_ENOMEM, "CRS: out of memory");
-    return DS_OK;
+    memcpy(crs->log, saved_log, sizeof saved_log); /* identification failures are not errors */
+    crs->name = copy_string(buffer); /* NULL when out of memory: crs_name says so */
+}
+
+/* The CRS's name for messages (identified on first need). */
+static const char *crs_name(ds_crs *crs)
+{
+    identify(crs);
+    return crs->name != NULL ? crs->name : "a CRS (out of memory for its name)";
 }
 
 ds_status ds_crs_open(const char *definition, ds_crs **out, ds_error *err)
@@ -169,16 +226,15 @@ ds_status ds_crs_open(const char *definition, ds_crs **out, ds_error *err)
         goto fail;
     }
     crs->geographic = is_geographic(crs->ctx, crs->source);
-    if ((status = identify(crs, err)) != DS_OK)
-        goto fail;
 
     PJ *wgs84 = proj_create(crs->ctx, "EPSG:4326");
     if (wgs84 != NULL)
         crs->to_lonlat = normalized_operation(crs, wgs84);
     proj_destroy(wgs84);
     if (crs->to_lonlat == NULL) {
+        const char *reason = last_log(crs, "PROJ gave no reason");
         status = ds_error_set(err, DS_EINTERNAL, "%s: no transformation to WGS84: %s",
-                              crs->name, last_log(crs, "PROJ gave no reason"));
+                              crs_name(crs), reason);
         goto fail;
     }
     *out = crs;
@@ -235,13 +291,14 @@ ds_status ds_crs_open_file(const char *path, ds_crs **out, ds_error *err)
     return DS_OK;
 }
 
-const char *ds_crs_name(const ds_crs *crs)
+const char *ds_crs_name(ds_crs *crs)
 {
-    return crs->name;
+    return crs_name(crs);
 }
 
-int ds_crs_epsg(const ds_crs *crs)
+int ds_crs_epsg(ds_crs *crs)
 {
+    identify(crs);
     return crs->epsg;
 }
 
@@ -279,9 +336,11 @@ static ds_status install_target(ds_crs *crs, PJ *target, const char *definition,
 {
     PJ *operation = target != NULL ? normalized_operation(crs, target) : NULL;
     proj_destroy(target);
-    if (operation == NULL)
-        return ds_error_set(err, DS_EINTERNAL, "%s: no transformation to %s: %s", crs->name,
+    if (operation == NULL) {
+        const char *name = crs_name(crs);
+        return ds_error_set(err, DS_EINTERNAL, "%s: no transformation to %s: %s", name,
                             definition, last_log(crs, "PROJ gave no reason"));
+    }
     char *name = copy_string(definition);
     if (name == NULL) {
         proj_destroy(operation);
@@ -306,17 +365,18 @@ static double wrap_longitude(double lon)
 
 ds_status ds_crs_equal_area_for(ds_crs *crs, const double bounds[4], ds_error *err)
 {
+    identify(crs); /* its area of use is needed */
     double xmin = bounds[0], ymin = bounds[1], xmax = bounds[2], ymax = bounds[3];
     if (!isfinite(xmin) || !isfinite(ymin) || !isfinite(xmax) || !isfinite(ymax) ||
         xmin > xmax || ymin > ymax)
         return ds_error_set(err, DS_EDATA,
                             "%s: bounds (%.17g %.17g, %.17g %.17g) are not finite and ordered",
-                            crs->name, xmin, ymin, xmax, ymax);
+                            crs_name(crs), xmin, ymin, xmax, ymax);
     if (crs->geographic && (xmin < -180 || xmax > 180 || ymin < -90 || ymax > 90))
         return ds_error_set(err, DS_EDATA,
                             "%s: bounds (%.17g %.17g, %.17g %.17g) are outside longitude "
                             "[-180, 180] and latitude [-90, 90]",
-                            crs->name, xmin, ymin, xmax, ymax);
+                            crs_name(crs), xmin, ymin, xmax, ymax);
 
     /* The bounds in lon/lat: PROJ densifies the edges (21 points each) and returns
      * west > east for data crossing the antimeridian. */
@@ -329,7 +389,7 @@ ds_status ds_crs_equal_area_for(ds_crs *crs, const double bounds[4], ds_error *e
         return ds_error_set(err, DS_EDATA,
                             "%s: bounds (%.17g %.17g, %.17g %.17g) cannot be converted to "
                             "longitude/latitude: %s",
-                            crs->name, xmin, ymin, xmax, ymax,
+                            crs_name(crs), xmin, ymin, xmax, ymax,
                             last_log(crs, "PROJ gave no reason"));
     int crosses = west > east;
     /* Coordinates far outside the source CRS's area of use are converted silently into
@@ -344,7 +404,7 @@ ds_status ds_crs_equal_area_for(ds_crs *crs, const double bounds[4], ds_error *e
                             "%s: bounds (%.17g %.17g, %.17g %.17g), i.e. longitude %.6g..%.6g "
                             "latitude %.6g..%.6g, lie outside the CRS's area of use "
                             "(longitude %.6g..%.6g, latitude %.6g..%.6g): wrong .prj or --crs?",
-                            crs->name, xmin, ymin, xmax, ymax, west, east, south, north, use[0],
+                            crs_name(crs), xmin, ymin, xmax, ymax, west, east, south, north, use[0],
                             use[2], use[1], use[3]);
 
     PJ *europe = proj_create(crs->ctx, "EPSG:3035");
@@ -401,20 +461,24 @@ static ds_status transform(ds_crs *crs, PJ *operation, const char *target, doubl
         return DS_OK;
     for (size_t i = 0; i < n; i++) {
         double x = xy[2 * i], y = xy[2 * i + 1];
-        if (!isfinite(x) || !isfinite(y))
+        if (!isfinite(x) || !isfinite(y)) {
+            const char *name = crs_name(crs);
             return ds_error_set(err, DS_EDATA, "%s: point %zu (%.17g %.17g) is not finite",
-                                crs->name, i, x, y);
-        if (crs->geographic && (x < -180 || x > 180 || y < -90 || y > 90))
+                                name, i, x, y);
+        }
+        if (crs->geographic && (x < -180 || x > 180 || y < -90 || y > 90)) {
+            const char *name = crs_name(crs);
             return ds_error_set(err, DS_EDATA,
                                 "%s: point %zu (%.17g %.17g) is outside longitude [-180, "
                                 "180] and latitude [-90, 90]",
-                                crs->name, i, x, y);
+                                name, i, x, y);
+        }
     }
-    if (n > SIZE_MAX / (2 * sizeof(double)))
-        return ds_error_set(err, DS_ENOMEM, "%s: %zu points: out of memory", crs->name, n);
-    double *copy = malloc(2 * n * sizeof(double));
-    if (copy == NULL)
-        return ds_error_set(err, DS_ENOMEM, "%s: %zu points: out of memory", crs->name, n);
+    double *copy = n <= SIZE_MAX / (2 * sizeof(double)) ? malloc(2 * n * sizeof(double)) : NULL;
+    if (copy == NULL) {
+        const char *name = crs_name(crs);
+        return ds_error_set(err, DS_ENOMEM, "%s: %zu points: out of memory", name, n);
+    }
     memcpy(copy, xy, 2 * n * sizeof(double));
 
     crs->log[0] = '\0';
@@ -426,10 +490,11 @@ static ds_status transform(ds_crs *crs, PJ *operation, const char *target, doubl
     for (size_t i = 0; i < n; i++) {
         if (isfinite(copy[2 * i]) && isfinite(copy[2 * i + 1]))
             continue;
+        const char *name = crs_name(crs); /* before the reason: it may search PROJ's database */
         const char *reason = code != 0 ? proj_context_errno_string(crs->ctx, code) : NULL;
         ds_status status = ds_error_set(
             err, DS_EDATA, "%s: point %zu (%.17g %.17g) cannot be transformed to %s: %s",
-            crs->name, i, xy[2 * i], xy[2 * i + 1], target,
+            name, i, xy[2 * i], xy[2 * i + 1], target,
             reason != NULL ? reason : last_log(crs, "PROJ gave no reason"));
         proj_errno_reset(operation);
         free(copy);
@@ -445,13 +510,34 @@ ds_status ds_crs_to_equal_area(ds_crs *crs, double *xy, size_t n, ds_error *err)
     if (crs->to_equal_area == NULL)
         return ds_error_set(err, DS_EUSAGE,
                             "%s: no equal-area CRS chosen (call ds_crs_equal_area_for first)",
-                            crs->name);
+                            crs_name(crs));
     return transform(crs, crs->to_equal_area, crs->equal_area, xy, n, err);
 }
 
 ds_status ds_crs_to_lonlat(ds_crs *crs, double *xy, size_t n, ds_error *err)
 {
     return transform(crs, crs->to_lonlat, "WGS84 longitude/latitude", xy, n, err);
+}
+
+ds_status ds_crs_bounds_from_lonlat(ds_crs *crs, const double lonlat[4], double out[4],
+                                    ds_error *err)
+{
+    crs->log[0] = '\0';
+    proj_errno_reset(crs->to_lonlat);
+    if (!proj_trans_bounds(crs->ctx, crs->to_lonlat, PJ_INV, lonlat[0], lonlat[1], lonlat[2],
+                           lonlat[3], &out[0], &out[1], &out[2], &out[3], 21) ||
+        !isfinite(out[0]) || !isfinite(out[1]) || !isfinite(out[2]) || !isfinite(out[3])) {
+        int code = proj_errno(crs->to_lonlat);
+        const char *name = crs_name(crs);
+        const char *reason = code != 0 ? proj_context_errno_string(crs->ctx, code) : NULL;
+        proj_errno_reset(crs->to_lonlat);
+        return ds_error_set(err, DS_EDATA,
+                            "%s: longitude/latitude bounds (%.17g %.17g, %.17g %.17g) cannot be "
+                            "converted: %s",
+                            name, lonlat[0], lonlat[1], lonlat[2], lonlat[3],
+                            reason != NULL ? reason : last_log(crs, "PROJ gave no reason"));
+    }
+    return DS_OK;
 }
 
 double ds_geodesic_ring_area_m2(const double *lonlat, size_t n)

@@ -287,6 +287,45 @@ ds_status ds_shape_new(ds_geom *geom, const ds_polygon_view *polygons, size_t n,
     return shape_from(geom, g, out, err);
 }
 
+ds_status ds_shape_to_bytes(ds_geom *geom, const ds_shape *shape, unsigned char **bytes,
+                            size_t *size, ds_error *err)
+{
+    *bytes = NULL;
+    *size = 0;
+    geom->message[0] = '\0';
+    GEOSWKBWriter *writer = GEOSWKBWriter_create_r(geom->handle);
+    if (writer == NULL)
+        return geos_failed(geom, err, "create a WKB writer");
+    size_t n = 0;
+    unsigned char *wkb = GEOSWKBWriter_write_r(geom->handle, writer, shape->geometry, &n);
+    GEOSWKBWriter_destroy_r(geom->handle, writer);
+    if (wkb == NULL)
+        return geos_failed(geom, err, "write a shape as WKB");
+    *bytes = malloc(n + 1); /* ours, freed with free() in any thread */
+    if (*bytes != NULL)
+        memcpy(*bytes, wkb, n);
+    GEOSFree_r(geom->handle, wkb);
+    if (*bytes == NULL)
+        return ds_error_set(err, DS_ENOMEM, "out of memory");
+    *size = n;
+    return DS_OK;
+}
+
+ds_status ds_shape_from_bytes(ds_geom *geom, const unsigned char *bytes, size_t size,
+                              ds_shape **out, ds_error *err)
+{
+    *out = NULL;
+    geom->message[0] = '\0';
+    GEOSWKBReader *reader = GEOSWKBReader_create_r(geom->handle);
+    if (reader == NULL)
+        return geos_failed(geom, err, "create a WKB reader");
+    GEOSGeometry *g = GEOSWKBReader_read_r(geom->handle, reader, bytes, size);
+    GEOSWKBReader_destroy_r(geom->handle, reader);
+    if (g == NULL)
+        return geos_failed(geom, err, "read a shape from WKB");
+    return shape_from(geom, g, out, err);
+}
+
 void ds_shape_free(ds_geom *geom, ds_shape *shape) { destroy_shape(geom, shape); }
 
 static void destroy_shape(ds_geom *geom, ds_shape *shape)
@@ -309,26 +348,26 @@ void ds_shape_bounds(const ds_shape *shape, double bounds[4])
 /* --- overlay -------------------------------------------------------------------------- */
 
 typedef struct candidates {
-    size_t *zones;
+    size_t *items;
     size_t n, cap;
     bool nomem;
 } candidates;
 
-/* STR tree callback: the item is the zone index + 1 (never a pointer to a variable). */
+/* STR tree callback: the item is the shape's index + 1 (never a pointer to a variable). */
 static void collect_candidate(void *item, void *user)
 {
     candidates *c = user;
     if (c->n == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 16;
-        size_t *zones = realloc(c->zones, cap * sizeof *zones);
-        if (zones == NULL) {
+        size_t *items = realloc(c->items, cap * sizeof *items);
+        if (items == NULL) {
             c->nomem = true;
             return;
         }
-        c->zones = zones;
+        c->items = items;
         c->cap = cap;
     }
-    c->zones[c->n++] = (size_t)(uintptr_t)item - 1;
+    c->items[c->n++] = (size_t)(uintptr_t)item - 1;
 }
 
 static int compare_size(const void *a, const void *b)
@@ -351,8 +390,24 @@ static bool push_overlap(ds_overlap **out, size_t *n, size_t *cap, ds_overlap ov
     return true;
 }
 
+/* The area of unit ∩ zone through a GEOS intersection (snapped to a 1 mm grid if the
+ * exact overlay fails). */
+static ds_status intersect(ds_geom *geom, ds_shape *unit, ds_shape *zone, double *area,
+                           ds_error *err)
+{
+    GEOSContextHandle_t h = geom->handle;
+    GEOSGeometry *common = GEOSIntersection_r(h, unit->geometry, zone->geometry);
+    if (common == NULL)
+        common = GEOSIntersectionPrec_r(h, unit->geometry, zone->geometry, 1e-3);
+    if (common == NULL)
+        return geos_failed(geom, err, "intersect two shapes");
+    int ok = GEOSArea_r(h, common, area);
+    GEOSGeom_destroy_r(h, common);
+    return ok ? DS_OK : geos_failed(geom, err, "measure an intersection");
+}
+
 /* The area of unit ∩ zone: without an intersection when one contains the other
- * properly, else through GEOS (snapped to a 1 mm grid if the exact overlay fails). */
+ * properly, else through GEOS (intersect). */
 static ds_status intersection_area(ds_geom *geom, const GEOSPreparedGeometry *unit_prepared,
                                    ds_shape *unit, ds_shape *zone, double *area, ds_error *err)
 {
@@ -369,6 +424,10 @@ static ds_status intersection_area(ds_geom *geom, const GEOSPreparedGeometry *un
         *area = 0;
         return DS_OK;
     }
+    /* A zone can hold the unit only when its bounds hold the unit's. */
+    const double *zb = zone->bounds, *ub = unit->bounds;
+    if (zb[0] > ub[0] || zb[1] > ub[1] || zb[2] < ub[2] || zb[3] < ub[3])
+        return intersect(geom, unit, zone, area, err);
     if (zone->prepared == NULL && (zone->prepared = GEOSPrepare_r(h, zone->geometry)) == NULL)
         return geos_failed(geom, err, "prepare a zone");
     char inside = GEOSPreparedContainsProperly_r(h, zone->prepared, unit->geometry);
@@ -378,14 +437,103 @@ static ds_status intersection_area(ds_geom *geom, const GEOSPreparedGeometry *un
         *area = unit->area;
         return DS_OK;
     }
-    GEOSGeometry *common = GEOSIntersection_r(h, unit->geometry, zone->geometry);
-    if (common == NULL)
-        common = GEOSIntersectionPrec_r(h, unit->geometry, zone->geometry, 1e-3);
-    if (common == NULL)
-        return geos_failed(geom, err, "intersect two shapes");
-    int ok = GEOSArea_r(h, common, area);
-    GEOSGeom_destroy_r(h, common);
-    return ok ? DS_OK : geos_failed(geom, err, "measure an intersection");
+    return intersect(geom, unit, zone, area, err);
+}
+
+struct ds_overlay_index {
+    GEOSSTRtree *tree;                    /* NULL when no unit has an area */
+    ds_shape **units;                     /* a copy of the caller's array */
+    size_t n_units;
+    const GEOSPreparedGeometry **prepared; /* per unit, on first use */
+    candidates found;                     /* the last query's units, reused */
+};
+
+ds_status ds_overlay_index_new(ds_geom *geom, ds_shape *const *units, size_t n_units,
+                               ds_overlay_index **out, ds_error *err)
+{
+    *out = NULL;
+    geom->message[0] = '\0';
+    ds_overlay_index *index = calloc(1, sizeof *index);
+    if (index == NULL)
+        return ds_error_set(err, DS_ENOMEM, "out of memory");
+    index->n_units = n_units;
+    index->units = malloc((n_units + 1) * sizeof *index->units);
+    index->prepared = calloc(n_units + 1, sizeof *index->prepared);
+    if (index->units == NULL || index->prepared == NULL) {
+        ds_overlay_index_free(geom, index);
+        return ds_error_set(err, DS_ENOMEM, "out of memory");
+    }
+    if (n_units > 0)
+        memcpy(index->units, units, n_units * sizeof *units);
+    for (size_t u = 0; u < n_units; u++) {
+        if (units[u] == NULL || units[u]->area <= 0)
+            continue;
+        /* Every unit goes in before the first query: the tree is frozen by it. */
+        if (index->tree == NULL && (index->tree = GEOSSTRtree_create_r(geom->handle, 10)) == NULL) {
+            ds_overlay_index_free(geom, index);
+            return geos_failed(geom, err, "create an index");
+        }
+        GEOSSTRtree_insert_r(geom->handle, index->tree, units[u]->geometry,
+                             (void *)(uintptr_t)(u + 1));
+    }
+    *out = index;
+    return DS_OK;
+}
+
+void ds_overlay_index_free(ds_geom *geom, ds_overlay_index *index)
+{
+    if (index == NULL)
+        return;
+    for (size_t u = 0; index->prepared != NULL && u < index->n_units; u++)
+        if (index->prepared[u] != NULL)
+            GEOSPreparedGeom_destroy_r(geom->handle, index->prepared[u]);
+    if (index->tree != NULL)
+        GEOSSTRtree_destroy_r(geom->handle, index->tree);
+    free(index->prepared);
+    free(index->units);
+    free(index->found.items);
+    free(index);
+}
+
+ds_status ds_overlay_zone(ds_geom *geom, ds_overlay_index *index, ds_shape *zone,
+                          size_t zone_index, ds_overlap **pairs, size_t *n_pairs, size_t *cap,
+                          ds_error *err)
+{
+    GEOSContextHandle_t h = geom->handle;
+    geom->message[0] = '\0';
+    if (index->tree == NULL || zone->area <= 0)
+        return DS_OK;
+    candidates *found = &index->found;
+    found->n = 0;
+    GEOSSTRtree_query_r(h, index->tree, zone->geometry, collect_candidate, found);
+    if (found->nomem) {
+        found->nomem = false;
+        return ds_error_set(err, DS_ENOMEM, "out of memory");
+    }
+    if (found->n > 1)
+        qsort(found->items, found->n, sizeof *found->items, compare_size);
+    for (size_t k = 0; k < found->n; k++) {
+        size_t u = found->items[k];
+        if (index->prepared[u] == NULL &&
+            (index->prepared[u] = GEOSPrepare_r(h, index->units[u]->geometry)) == NULL)
+            return geos_failed(geom, err, "prepare a unit");
+        double area = 0;
+        ds_status status = intersection_area(geom, index->prepared[u], index->units[u], zone,
+                                             &area, err);
+        if (status != DS_OK)
+            return status;
+        if (area > 0 && !push_overlap(pairs, n_pairs, cap, (ds_overlap){u, zone_index, area}))
+            return ds_error_set(err, DS_ENOMEM, "out of memory");
+    }
+    return DS_OK;
+}
+
+static int compare_pairs(const void *a, const void *b)
+{
+    const ds_overlap *x = a, *y = b;
+    if (x->unit != y->unit)
+        return x->unit < y->unit ? -1 : 1;
+    return x->zone < y->zone ? -1 : x->zone > y->zone;
 }
 
 ds_status ds_overlay(ds_geom *geom, ds_shape *const *units, size_t n_units,
@@ -394,51 +542,19 @@ ds_status ds_overlay(ds_geom *geom, ds_shape *const *units, size_t n_units,
 {
     *out = NULL;
     *n_out = 0;
-    GEOSContextHandle_t h = geom->handle;
-    geom->message[0] = '\0';
-    GEOSSTRtree *tree = GEOSSTRtree_create_r(h, 10);
-    if (tree == NULL)
-        return geos_failed(geom, err, "create an index");
-    /* Every zone goes in before the first query: the tree is frozen by it. */
-    for (size_t z = 0; z < n_zones; z++)
-        if (zones[z]->area > 0)
-            GEOSSTRtree_insert_r(h, tree, zones[z]->geometry, (void *)(uintptr_t)(z + 1));
-    candidates found = {NULL, 0, 0, false};
+    ds_overlay_index *index;
+    ds_status status = ds_overlay_index_new(geom, units, n_units, &index, err);
     size_t cap = 0;
-    ds_status status = DS_OK;
-    for (size_t u = 0; u < n_units && status == DS_OK; u++) {
-        if (units[u]->area <= 0)
-            continue;
-        found.n = 0;
-        GEOSSTRtree_query_r(h, tree, units[u]->geometry, collect_candidate, &found);
-        if (found.nomem) {
-            status = ds_error_set(err, DS_ENOMEM, "out of memory");
-            break;
-        }
-        if (found.n == 0)
-            continue;
-        qsort(found.zones, found.n, sizeof *found.zones, compare_size);
-        const GEOSPreparedGeometry *prepared = GEOSPrepare_r(h, units[u]->geometry);
-        if (prepared == NULL) {
-            status = geos_failed(geom, err, "prepare a unit");
-            break;
-        }
-        for (size_t k = 0; k < found.n && status == DS_OK; k++) {
-            size_t z = found.zones[k];
-            double area = 0;
-            status = intersection_area(geom, prepared, units[u], zones[z], &area, err);
-            if (status == DS_OK && area > 0 &&
-                !push_overlap(out, n_out, &cap, (ds_overlap){u, z, area}))
-                status = ds_error_set(err, DS_ENOMEM, "out of memory");
-        }
-        GEOSPreparedGeom_destroy_r(h, prepared);
-    }
-    free(found.zones);
-    GEOSSTRtree_destroy_r(h, tree);
+    for (size_t z = 0; z < n_zones && status == DS_OK; z++)
+        status = ds_overlay_zone(geom, index, zones[z], z, out, n_out, &cap, err);
+    ds_overlay_index_free(geom, index);
     if (status != DS_OK) {
         free(*out);
         *out = NULL;
         *n_out = 0;
+        return status;
     }
-    return status;
+    if (*n_out > 1)
+        qsort(*out, *n_out, sizeof **out, compare_pairs);
+    return DS_OK;
 }

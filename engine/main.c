@@ -756,6 +756,8 @@ static const char OVERLAP_USAGE[] =
     "  --weights=FILE.csv   a population (or any count) per unit, with --weight-id=COL\n"
     "                       (the unit id) and --weight-col=COL: adds pop_in_zone =\n"
     "                       population x share of the unit, an areal estimate\n"
+    "  --threads=N          threads overlaying the zones, 1 to 8 (default: one per\n"
+    "                       online CPU, at most 8); the result does not depend on it\n"
     "  -h, --help           this help\n";
 
 /* Reads the weights file: unit ids and counts. Cells that are missing or secret give no
@@ -815,7 +817,8 @@ done:
 static int command_overlap(int argc, char **argv)
 {
     enum { OPT_UNITS = 256, OPT_UNIT_ID, OPT_ZONES, OPT_ZONE_ID, OPT_OUT, OPT_MIN_SHARE, OPT_CRS,
-           OPT_UNITS_CRS, OPT_ZONES_CRS, OPT_ENCODING, OPT_WEIGHTS, OPT_WEIGHT_ID, OPT_WEIGHT_COL };
+           OPT_UNITS_CRS, OPT_ZONES_CRS, OPT_ENCODING, OPT_WEIGHTS, OPT_WEIGHT_ID, OPT_WEIGHT_COL,
+           OPT_THREADS };
     static const struct option options[] = {
         {"units", required_argument, NULL, OPT_UNITS},
         {"unit-id", required_argument, NULL, OPT_UNIT_ID},
@@ -830,12 +833,14 @@ static int command_overlap(int argc, char **argv)
         {"weights", required_argument, NULL, OPT_WEIGHTS},
         {"weight-id", required_argument, NULL, OPT_WEIGHT_ID},
         {"weight-col", required_argument, NULL, OPT_WEIGHT_COL},
+        {"threads", required_argument, NULL, OPT_THREADS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *units_path = NULL, *zones_path = NULL, *out_dir = NULL;
     const char *weights_path = NULL, *weight_id = NULL, *weight_col = NULL;
     ds_overlap_options overlap;
     ds_overlap_options_init(&overlap);
+    overlap.threads = 0; /* one per online CPU, unless --threads says */
     ds_layer_options unit_options, zone_options;
     ds_layer_options_init(&unit_options);
     ds_layer_options_init(&zone_options);
@@ -862,6 +867,15 @@ static int command_overlap(int argc, char **argv)
         case OPT_WEIGHTS: weights_path = optarg; break;
         case OPT_WEIGHT_ID: weight_id = optarg; break;
         case OPT_WEIGHT_COL: weight_col = optarg; break;
+        case OPT_THREADS: {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            _Static_assert(DS_OVERLAP_MAX_THREADS == 8, "the messages say 8");
+            if (*optarg == '\0' || *end != '\0' || n < 1 || n > DS_OVERLAP_MAX_THREADS)
+                return usage_error("--threads takes a number from 1 to 8, not '%s'", optarg);
+            overlap.threads = (unsigned)n;
+            break;
+        }
         case 'h':
             fputs(OVERLAP_USAGE, stdout);
             return 0;

@@ -498,6 +498,11 @@ static ds_status read_attributes(reader *r, int i)
     return DS_OK;
 }
 
+/* The smaller and the larger of two finite numbers: fmin and fmax are library calls
+ * (they handle NaN), too slow for every point of a national layer. */
+static inline double min2(double a, double b) { return a < b ? a : b; }
+static inline double max2(double a, double b) { return a > b ? a : b; }
+
 /* Signed area of a closed ring of n points (shoelace; clockwise < 0 with y up),
  * computed relative to the first point to limit cancellation. */
 static double ring_area(const double *xy, size_t n)
@@ -517,8 +522,8 @@ static int point_in_ring(double x, double y, const double *xy, size_t n)
         double x1 = xy[2 * i], y1 = xy[2 * i + 1], x2 = xy[2 * i + 2], y2 = xy[2 * i + 3];
         /* on the segment? */
         double cross = (x2 - x1) * (y - y1) - (y2 - y1) * (x - x1);
-        if (cross == 0 && x >= fmin(x1, x2) && x <= fmax(x1, x2) && y >= fmin(y1, y2) &&
-            y <= fmax(y1, y2))
+        if (cross == 0 && x >= min2(x1, x2) && x <= max2(x1, x2) && y >= min2(y1, y2) &&
+            y <= max2(y1, y2))
             return -1;
         if ((y1 > y) != (y2 > y)) {
             double xi = x1 + (y - y1) * (x2 - x1) / (y2 - y1);
@@ -642,10 +647,10 @@ static ds_status read_shape(reader *r, int i)
         w->box[0] = w->box[2] = dst[0];
         w->box[1] = w->box[3] = dst[1];
         for (size_t k = 1; k < n; k++) {
-            w->box[0] = fmin(w->box[0], dst[2 * k]);
-            w->box[1] = fmin(w->box[1], dst[2 * k + 1]);
-            w->box[2] = fmax(w->box[2], dst[2 * k]);
-            w->box[3] = fmax(w->box[3], dst[2 * k + 1]);
+            w->box[0] = min2(w->box[0], dst[2 * k]); /* finite: checked above */
+            w->box[1] = min2(w->box[1], dst[2 * k + 1]);
+            w->box[2] = max2(w->box[2], dst[2 * k]);
+            w->box[3] = max2(w->box[3], dst[2 * k + 1]);
         }
         w->parent = -1;
         r->order[n_work] = n_work;

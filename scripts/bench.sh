@@ -88,7 +88,7 @@ overlay_job "431 contrats de ville x 35,228 communes (France)" $D/contrats_ville
 STATS="$BUILD/bench_stats"
 if [ ! -x "$STATS" ] || [ scripts/bench_stats.c -nt "$STATS" ] || [ "$BUILD/libdiagsante.a" -nt "$STATS" ]; then
     ${CC:-cc} -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Wall -Wextra -Werror -Iinclude scripts/bench_stats.c \
-        -o "$STATS" "$BUILD/libdiagsante.a" $(pkg-config --libs gsl shapelib proj geos) -lcsv -lm
+        -o "$STATS" "$BUILD/libdiagsante.a" $(pkg-config --libs gsl shapelib proj geos) -lcsv -lm -pthread
 fi
 echo
 echo "confidence intervals, one core"

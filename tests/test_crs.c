@@ -507,6 +507,75 @@ static void test_real_prj_files(void **state)
     assert_non_null(strstr(err.message, "no/such.prj"));
 }
 
+/* A copy (another PROJ context, no database search) names the CRS as the original does
+ * and transforms to exactly the same numbers, whether made before or after the original
+ * was identified. */
+static void test_clone(void **state)
+{
+    (void)state;
+    ds_crs *crs = open_crs("EPSG:2154"), *early, *late;
+    ds_error err;
+    assert_int_equal(ds_crs_set_equal_area(crs, "EPSG:3035", &err), DS_OK);
+    assert_int_equal(ds_crs_clone(crs, &early, &err), DS_OK); /* not identified yet */
+    assert_string_equal(ds_crs_name(crs), "RGF93 v1 / Lambert-93 (EPSG:2154)");
+    assert_int_equal(ds_crs_clone(crs, &late, &err), DS_OK);
+    assert_string_equal(ds_crs_name(early), ds_crs_name(crs));
+    assert_string_equal(ds_crs_name(late), ds_crs_name(crs));
+    assert_int_equal(ds_crs_epsg(early), 2154);
+    assert_true(ds_crs_equal_area_is_3035(early));
+    assert_string_equal(ds_crs_equal_area_name(late), "EPSG:3035");
+    double a[6] = {574000, 6279000, 700000, 6600000, 1000000, 7000000};
+    double b[6], c[6], d[6];
+    memcpy(b, a, sizeof a);
+    memcpy(c, a, sizeof a);
+    memcpy(d, a, sizeof a);
+    to_equal_area(crs, a, 3);
+    to_equal_area(early, b, 3);
+    to_equal_area(late, c, 3);
+    assert_memory_equal(a, b, sizeof a);
+    assert_memory_equal(a, c, sizeof a);
+    to_lonlat(crs, d, 3);
+    memcpy(b, d, sizeof d);
+    ds_crs_free(crs);
+    ds_crs_free(late);
+    memcpy(d, (double[6]){574000, 6279000, 700000, 6600000, 1000000, 7000000}, sizeof d);
+    to_lonlat(early, d, 3); /* the copy outlives the original */
+    assert_memory_equal(b, d, sizeof d);
+    ds_crs_free(early);
+}
+
+/* The Lambert-93 bounds of the region lon 1..2, lat 43..44: in Lambert-93 meridians are
+ * straight and parallels are arcs centred on the central meridian 3°E, so the extremes are
+ * at the corners. Checked against the corners and a 101 x 101 grid through the GN 7-2
+ * formulas (l93_forward): every point inside, the grid's bounds matched within 1 mm. A
+ * geographic CRS gives the box back. */
+static void test_bounds_from_lonlat(void **state)
+{
+    (void)state;
+    ds_crs *crs = open_crs("EPSG:2154");
+    ds_error err;
+    double box[4] = {1, 43, 2, 44}, out[4];
+    assert_int_equal(ds_crs_bounds_from_lonlat(crs, box, out, &err), DS_OK);
+    double lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
+    for (int i = 0; i <= 100; i++)
+        for (int k = 0; k <= 100; k++) {
+            double E, N;
+            l93_forward(1 + i / 100.0, 43 + k / 100.0, &E, &N);
+            assert_true(E >= out[0] - 1e-3 && E <= out[2] + 1e-3);
+            assert_true(N >= out[1] - 1e-3 && N <= out[3] + 1e-3);
+            lo[0] = fmin(lo[0], E), lo[1] = fmin(lo[1], N);
+            hi[0] = fmax(hi[0], E), hi[1] = fmax(hi[1], N);
+        }
+    assert_true(fabs(out[0] - lo[0]) < 1e-3 && fabs(out[1] - lo[1]) < 1e-3);
+    assert_true(fabs(out[2] - hi[0]) < 1e-3 && fabs(out[3] - hi[1]) < 1e-3);
+    ds_crs_free(crs);
+    crs = open_crs("EPSG:4326");
+    assert_int_equal(ds_crs_bounds_from_lonlat(crs, box, out, &err), DS_OK);
+    for (int i = 0; i < 4; i++)
+        assert_true(fabs(out[i] - box[i]) < 1e-9);
+    ds_crs_free(crs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -517,6 +586,8 @@ int main(void)
         cmocka_unit_test(test_axis_order_known_point),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_real_prj_files),
+        cmocka_unit_test(test_clone),
+        cmocka_unit_test(test_bounds_from_lonlat),
     };
     return cmocka_run_group_tests_name("crs", tests, NULL, NULL);
 }

@@ -173,6 +173,100 @@ static void test_overlay_triangle(void **state)
         ds_shape_free(geom, zones[i]);
 }
 
+/* The overlay one zone at a time over an index (ds_overlay_zone) gives the pairs of
+ * ds_overlay, in unit order for each zone; a NULL unit and a unit of area 0 are left out.
+ * Units A = [0,10]^2, none, B = [20,30]x[0,10]; zone Z = [5,25]x[0,10]: A∩Z = 5x10 = 50,
+ * B∩Z = 5x10 = 50. */
+static void test_overlay_zone_index(void **state)
+{
+    ds_geom *geom = *state;
+    ds_shape *units[3] = {rectangle_shape(geom, 0, 0, 10, 10), NULL,
+                          rectangle_shape(geom, 20, 0, 30, 10)};
+    ds_shape *zone = rectangle_shape(geom, 5, 0, 25, 10);
+    ds_overlay_index *index;
+    ds_error err;
+    assert_int_equal(ds_overlay_index_new(geom, units, 3, &index, &err), DS_OK);
+    ds_overlap *pairs = NULL;
+    size_t n = 0, cap = 0;
+    assert_int_equal(ds_overlay_zone(geom, index, zone, 7, &pairs, &n, &cap, &err), DS_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(pairs[0].unit, 0);
+    assert_int_equal(pairs[1].unit, 2);
+    assert_int_equal(pairs[0].zone, 7);
+    assert_close(pairs[0].intersection_area, 50.0, 1e-12);
+    assert_close(pairs[1].intersection_area, 50.0, 1e-12);
+    /* A second zone appends: [1,2]^2 lies inside A, 1. */
+    ds_shape *small = rectangle_shape(geom, 1, 1, 2, 2);
+    assert_int_equal(ds_overlay_zone(geom, index, small, 8, &pairs, &n, &cap, &err), DS_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(pairs[2].zone, 8);
+    assert_close(pairs[2].intersection_area, 1.0, 1e-12);
+    free(pairs);
+    ds_overlay_index_free(geom, index);
+    ds_overlay_index_free(geom, NULL);
+    /* No unit at all: no pair, no failure. */
+    ds_shape *none[1] = {NULL};
+    assert_int_equal(ds_overlay_index_new(geom, none, 1, &index, &err), DS_OK);
+    pairs = NULL, n = 0, cap = 0;
+    assert_int_equal(ds_overlay_zone(geom, index, zone, 0, &pairs, &n, &cap, &err), DS_OK);
+    assert_int_equal(n, 0);
+    ds_overlay_index_free(geom, index);
+    ds_shape_free(geom, small);
+    ds_shape_free(geom, zone);
+    ds_shape_free(geom, units[0]);
+    ds_shape_free(geom, units[2]);
+}
+
+/* A shape written as bytes in one context and read in another has the same area and
+ * bounds, and overlays to the same areas: a polygon with a hole ([0,10]^2 minus
+ * [3,7]^2: 84) and a second part ([20,25]x[0,5]: 25), 109 in all; with Z = [5,22]x[0,10]:
+ * 5x10 - 2x4 (the hole's part x in [5,7]) + 2x5 = 52. */
+static void test_shape_bytes_round_trip(void **state)
+{
+    ds_geom *geom = *state, *other;
+    assert_int_equal(ds_geom_new(&other, NULL), DS_OK);
+    double outer[10], hole[10], part[10];
+    rectangle(outer, 0, 0, 10, 10, true);
+    rectangle(hole, 3, 3, 7, 7, false);
+    rectangle(part, 20, 0, 25, 5, true);
+    ds_ring_view rings[3] = {{outer, 5}, {hole, 5}, {part, 5}};
+    ds_polygon_view polygons[2] = {{rings, 2}, {rings + 2, 1}};
+    ds_shape *shape, *copy;
+    assert_int_equal(ds_shape_new(geom, polygons, 2, &shape, NULL, NULL), DS_OK);
+    unsigned char *bytes;
+    size_t size;
+    ds_error err;
+    assert_int_equal(ds_shape_to_bytes(geom, shape, &bytes, &size, &err), DS_OK);
+    assert_true(size > 0);
+    assert_int_equal(ds_shape_from_bytes(other, bytes, size, &copy, &err), DS_OK);
+    free(bytes);
+    assert_true(ds_shape_area(copy) == ds_shape_area(shape)); /* exactly */
+    assert_close(ds_shape_area(copy), 109.0, 1e-12);
+    double a[4], b[4];
+    ds_shape_bounds(shape, a);
+    ds_shape_bounds(copy, b);
+    assert_memory_equal(a, b, sizeof a);
+    ds_shape *z1 = rectangle_shape(geom, 5, 0, 22, 10), *z2 = rectangle_shape(other, 5, 0, 22, 10);
+    ds_overlap *p1, *p2;
+    size_t n1, n2;
+    assert_int_equal(ds_overlay(geom, &shape, 1, &z1, 1, &p1, &n1, &err), DS_OK);
+    assert_int_equal(ds_overlay(other, &copy, 1, &z2, 1, &p2, &n2, &err), DS_OK);
+    assert_int_equal(n1, 1);
+    assert_int_equal(n2, 1);
+    assert_true(p1[0].intersection_area == p2[0].intersection_area);
+    assert_close(p1[0].intersection_area, 52.0, 1e-12);
+    free(p1), free(p2);
+    ds_shape_free(other, copy);
+    /* Bytes that are no WKB: an error, no shape. */
+    const unsigned char junk[5] = {1, 2, 3, 4, 5};
+    assert_int_equal(ds_shape_from_bytes(other, junk, sizeof junk, &copy, &err), DS_EINTERNAL);
+    assert_null(copy);
+    ds_shape_free(geom, z1);
+    ds_shape_free(other, z2);
+    ds_shape_free(geom, shape);
+    ds_geom_free(other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -182,6 +276,8 @@ int main(void)
         cmocka_unit_test(test_bad_rings),
         cmocka_unit_test(test_overlay_pairs),
         cmocka_unit_test(test_overlay_triangle),
+        cmocka_unit_test(test_overlay_zone_index),
+        cmocka_unit_test(test_shape_bytes_round_trip),
     };
     return cmocka_run_group_tests_name("geom", tests, setup, teardown);
 }

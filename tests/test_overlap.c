@@ -261,12 +261,217 @@ static void test_overlap_long_geographic_edges(void **state)
     ds_layer_free(band);
 }
 
+/* Writes base.shp/.shx/.dbf/.prj (Lambert-93) with one single-ring polygon per item:
+ * xy[i] holds n[i] points (closed), or n[i] = 0 for a NULL shape. */
+static void write_rings(const char *base, const char *const *ids, const double *const *xy,
+                        const int *n, size_t count)
+{
+    SHPHandle shp = SHPCreate(base, SHPT_POLYGON);
+    DBFHandle dbf = DBFCreateEx(base, "UTF-8");
+    assert_non_null(shp);
+    assert_non_null(dbf);
+    assert_int_equal(DBFAddField(dbf, "id", FTString, 16, 0), 0);
+    for (size_t i = 0; i < count; i++) {
+        SHPObject *o;
+        if (n[i] == 0) {
+            o = SHPCreateObject(SHPT_NULL, -1, 0, NULL, NULL, 0, NULL, NULL, NULL, NULL);
+        } else {
+            double x[16], y[16];
+            for (int k = 0; k < n[i]; k++)
+                x[k] = xy[i][2 * k], y[k] = xy[i][2 * k + 1];
+            int start = 0;
+            o = SHPCreateObject(SHPT_POLYGON, -1, 1, &start, NULL, n[i], x, y, NULL, NULL);
+        }
+        assert_true(SHPWriteObject(shp, -1, o) >= 0);
+        SHPDestroyObject(o);
+        assert_true(DBFWriteStringAttribute(dbf, (int)i, 0, ids[i]));
+    }
+    SHPClose(shp);
+    DBFClose(dbf);
+    char path[256];
+    snprintf(path, sizeof path, "%s.prj", base);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(LAMBERT93, f);
+    fclose(f);
+}
+
+static bool has_problem(const ds_overlap_result *r, const char *a, const char *b)
+{
+    for (size_t i = 0; i < ds_overlap_problem_count(r); i++)
+        if (strstr(ds_overlap_problem_at(r, i), a) != NULL &&
+            (b == NULL || strstr(ds_overlap_problem_at(r, i), b) != NULL))
+            return true;
+    return false;
+}
+
+/* Zones are checked only when a unit can reach them. Unit U = [X, X+1000]^2 (Lambert-93);
+ * zones: a bow-tie across U's west edge (in reach: repaired into two triangles and
+ * reported), the same bow-tie 100 km away (out of reach: never projected nor checked,
+ * not reported), a NULL shape (always reported: the layer's problem and "empty, left
+ * out"), a square holding U. The bow-tie A(-500,0) B(500,1000) C(500,0) D(-500,500)
+ * (relative to X, Y) crosses itself where AB (y = x + 500) meets CD (y = 250 - x/2), at
+ * P(-500/3, 1000/3): repaired, it is triangles DAP (west of U) and PBC. Between x = 0
+ * and 500, PBC spans 250 - x/2 <= y <= x + 500, so its part in U is the integral of
+ * 1.5 x + 250 over [0, 500] = 187,500 + 125,000 = 312,500 m²: 0.3125 of U, up to the
+ * variation of Lambert-93's scale factor across 1 km (below 1e-4). */
+static void test_overlap_zone_reach(void **state)
+{
+    (void)state;
+    char units_base[128], zones_base[128];
+    snprintf(units_base, sizeof units_base, "%s/reach_units", test_dir);
+    snprintf(zones_base, sizeof zones_base, "%s/reach_zones", test_dir);
+    const double X = 574000, Y = 6279000, F = 100000;
+    const double unit[10] = {X, Y, X, Y + 1000, X + 1000, Y + 1000, X + 1000, Y, X, Y};
+    const double near[10] = {X - 500, Y, X + 500, Y + 1000, X + 500, Y, X - 500, Y + 500, X - 500, Y};
+    const double far[10] = {X + F - 500, Y, X + F + 500, Y + 1000, X + F + 500, Y,
+                            X + F - 500, Y + 500, X + F - 500, Y};
+    const double big[10] = {X - 10, Y - 10, X - 10, Y + 1010, X + 1010, Y + 1010, X + 1010, Y - 10,
+                            X - 10, Y - 10};
+    const char *unit_ids[] = {"U"}, *zone_ids[] = {"NEAR", "FAR", "NONE", "BIG"};
+    const double *unit_xy[] = {unit}, *zone_xy[] = {near, far, NULL, big};
+    const int unit_n[] = {5}, zone_n[] = {5, 5, 0, 5};
+    write_rings(units_base, unit_ids, unit_xy, unit_n, 1);
+    write_rings(zones_base, zone_ids, zone_xy, zone_n, 4);
+    ds_layer *u = read_layer(units_base), *z = read_layer(zones_base);
+    ds_overlap_options options;
+    ds_overlap_options_init(&options);
+    options.unit_id = "id";
+    options.zone_id = "id";
+    for (unsigned threads = 1; threads <= 2; threads++) {
+        options.threads = threads;
+        ds_overlap_result *r;
+        ds_error err;
+        assert_int_equal(ds_overlap_layers(u, z, &options, &r, &err), DS_OK);
+        assert_true(has_problem(r, "zones shape 0 (NEAR)", "invalid polygon repaired"));
+        assert_false(has_problem(r, "(FAR)", NULL));
+        assert_true(has_problem(r, "zones shape 2 (NONE)", "empty, left out"));
+        assert_true(has_problem(r, "zones shape 2 (NONE)", "null record"));
+        assert_int_equal(ds_overlap_row_count(r), 2);
+        const ds_overlap_row *big_row = ds_overlap_row_at(r, 0), *near_row = ds_overlap_row_at(r, 1);
+        assert_string_equal(big_row->zone_id, "BIG");
+        assert_string_equal(near_row->zone_id, "NEAR");
+        assert_close(big_row->share_of_unit, 1.0, 1e-12);
+        assert_close(near_row->share_of_unit, 0.3125, 1e-4);
+        ds_overlap_result_free(r);
+    }
+    ds_layer_free(u);
+    ds_layer_free(z);
+}
+
+/* True when two results hold the same rows, slivers, unmatched units and problems, in
+ * the same order, with the same numbers to the last bit. */
+static void assert_same_result(const ds_overlap_result *a, const ds_overlap_result *b)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        size_t n = pass == 0 ? ds_overlap_row_count(a) : ds_overlap_sliver_count(a);
+        assert_int_equal(n, pass == 0 ? ds_overlap_row_count(b) : ds_overlap_sliver_count(b));
+        for (size_t i = 0; i < n; i++) {
+            const ds_overlap_row *x = pass == 0 ? ds_overlap_row_at(a, i) : ds_overlap_sliver_at(a, i);
+            const ds_overlap_row *y = pass == 0 ? ds_overlap_row_at(b, i) : ds_overlap_sliver_at(b, i);
+            assert_string_equal(x->unit_id, y->unit_id);
+            assert_string_equal(x->zone_id, y->zone_id);
+            assert_true(x->unit_area_m2 == y->unit_area_m2 && x->zone_area_m2 == y->zone_area_m2 &&
+                        x->inter_area_m2 == y->inter_area_m2);
+        }
+    }
+    assert_int_equal(ds_overlap_unmatched_count(a), ds_overlap_unmatched_count(b));
+    for (size_t i = 0; i < ds_overlap_unmatched_count(a); i++) {
+        double x, y;
+        assert_string_equal(ds_overlap_unmatched_at(a, i, &x), ds_overlap_unmatched_at(b, i, &y));
+        assert_true(x == y);
+    }
+    assert_int_equal(ds_overlap_problem_count(a), ds_overlap_problem_count(b));
+    for (size_t i = 0; i < ds_overlap_problem_count(a); i++)
+        assert_string_equal(ds_overlap_problem_at(a, i), ds_overlap_problem_at(b, i));
+}
+
+/* The result does not depend on the number of threads: a generated grid of 60 zones of
+ * 300 m around three units, every 7th zone a NULL shape and every 5th a bow-tie (repaired
+ * and reported, the problems of several workers merged in shape order), and the real QPV
+ * on the communes of Occitanie. threads = 0 is one per CPU. */
+static void test_overlap_threads_same_result(void **state)
+{
+    (void)state;
+    char units_base[128], zones_base[128];
+    snprintf(units_base, sizeof units_base, "%s/grid_units", test_dir);
+    snprintf(zones_base, sizeof zones_base, "%s/grid_zones", test_dir);
+    const double X = 574000, Y = 6279000;
+    double units_xy[3][10], zones_xy[60][10];
+    const double *unit_xy[3], *zone_xy[60];
+    int unit_n[3], zone_n[60];
+    char id_text[63][16];
+    const char *unit_ids[3], *zone_ids[60];
+    for (int i = 0; i < 3; i++) { /* 700 m squares, staggered */
+        double x = X + 900.0 * i + 50, y = Y + 400.0 * i + 50;
+        double ring[10] = {x, y, x, y + 700, x + 700, y + 700, x + 700, y, x, y};
+        memcpy(units_xy[i], ring, sizeof ring);
+        unit_xy[i] = units_xy[i], unit_n[i] = 5;
+        snprintf(id_text[i], sizeof id_text[i], "U%d", i);
+        unit_ids[i] = id_text[i];
+    }
+    for (int i = 0; i < 60; i++) { /* 10 x 6 cells of 300 m */
+        double x = X + 300.0 * (i % 10), y = Y + 300.0 * (i / 10);
+        double square[10] = {x, y, x, y + 300, x + 300, y + 300, x + 300, y, x, y};
+        double bow[10] = {x, y, x + 300, y + 300, x + 300, y, x, y + 150, x, y}; /* area != 0 */
+        memcpy(zones_xy[i], i % 5 == 0 ? bow : square, sizeof square);
+        zone_xy[i] = zones_xy[i], zone_n[i] = i % 7 == 3 ? 0 : 5;
+        snprintf(id_text[3 + i], sizeof id_text[3 + i], "Z%02d", i);
+        zone_ids[i] = id_text[3 + i];
+    }
+    write_rings(units_base, unit_ids, unit_xy, unit_n, 3);
+    write_rings(zones_base, zone_ids, zone_xy, zone_n, 60);
+    ds_layer *layers[4] = {read_layer(units_base), read_layer(zones_base), NULL, NULL};
+    const char *fields[4] = {"id", "id", "code_qp", "code"};
+    size_t pairs = 2;
+    if (access(SHARED_DATA "qpv2015_occitanie/qp_occitanie_2015_lb93.shp", R_OK) == 0 &&
+        access(SHARED_DATA "communes_2018/communes_occitanie_2018_lb93.shp", R_OK) == 0) {
+        layers[2] = read_layer(SHARED_DATA "qpv2015_occitanie/qp_occitanie_2015_lb93");
+        layers[3] = read_layer(SHARED_DATA "communes_2018/communes_occitanie_2018_lb93");
+        pairs = 4;
+    }
+    for (size_t k = 0; k < pairs; k += 2) {
+        ds_overlap_options options;
+        ds_overlap_options_init(&options);
+        options.unit_id = fields[k];
+        options.zone_id = fields[k + 1];
+        ds_overlap_result *one, *other;
+        ds_error err;
+        assert_int_equal(ds_overlap_layers(layers[k], layers[k + 1], &options, &one, &err), DS_OK);
+        if (k == 0) { /* bow-ties in reach repaired, NULL shapes reported */
+            assert_true(ds_overlap_row_count(one) > 10);
+            assert_true(has_problem(one, "zones shape 0 (Z00)", "invalid polygon repaired"));
+            assert_true(has_problem(one, "zones shape 3 (Z03)", "empty, left out"));
+            size_t repaired = 0, empty = 0;
+            for (size_t i = 0; i < ds_overlap_problem_count(one); i++) {
+                repaired += strstr(ds_overlap_problem_at(one, i), "repaired") != NULL;
+                empty += strstr(ds_overlap_problem_at(one, i), "empty, left out") != NULL;
+            }
+            assert_int_equal(empty, 9); /* i = 3, 10, ..., 59, in reach or not */
+            assert_true(repaired >= 4);
+        }
+        const unsigned counts[] = {2, 3, 0};
+        for (size_t c = 0; c < 3; c++) {
+            options.threads = counts[c];
+            assert_int_equal(ds_overlap_layers(layers[k], layers[k + 1], &options, &other, &err),
+                             DS_OK);
+            assert_same_result(one, other);
+            ds_overlap_result_free(other);
+        }
+        ds_overlap_result_free(one);
+    }
+    for (int i = 0; i < 4; i++)
+        ds_layer_free(layers[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_overlap_generated),
         cmocka_unit_test(test_overlap_real_qpv_communes),
         cmocka_unit_test(test_overlap_long_geographic_edges),
+        cmocka_unit_test(test_overlap_zone_reach),
+        cmocka_unit_test(test_overlap_threads_same_result),
     };
     return cmocka_run_group_tests_name("overlap", tests, test_dir_create, test_dir_remove);
 }

@@ -39,14 +39,21 @@ ds_status ds_crs_open_file(const char *path, ds_crs **out, ds_error *err);
 /* Frees crs, its transforms and its PROJ context. Accepts NULL. */
 void ds_crs_free(ds_crs *crs);
 
+/* A copy of crs (its name, transforms and equal-area choice) in a PROJ context of its
+ * own, for use in another thread: cheaper than opening the CRS again (no database
+ * search), and it transforms to the same numbers. Nothing may use crs during the call.
+ * On success *out is owned by the caller (ds_crs_free). DS_ENOMEM, DS_EINTERNAL. */
+ds_status ds_crs_clone(const ds_crs *crs, ds_crs **out, ds_error *err);
+
 /* The CRS's name for messages and reports: the name of the EPSG CRS it was
  * identified as, followed by its code ("RGF93 v1 / Lambert-93 (EPSG:2154)"), or the
  * name from the definition when no EPSG CRS matches with confidence >= 90.
- * Owned by crs, valid until ds_crs_free. */
-const char *ds_crs_name(const ds_crs *crs);
+ * Owned by crs, valid until ds_crs_free. The identification (a search of PROJ's
+ * database, about 10 ms) is done on the first call that needs it, hence no const. */
+const char *ds_crs_name(ds_crs *crs);
 
 /* The EPSG code the CRS was identified as (confidence >= 90), or 0. */
-int ds_crs_epsg(const ds_crs *crs);
+int ds_crs_epsg(ds_crs *crs);
 
 /* 1 when the CRS is geographic (coordinates are longitude, latitude in degrees). */
 int ds_crs_is_geographic(const ds_crs *crs);
@@ -89,6 +96,15 @@ ds_status ds_crs_to_equal_area(ds_crs *crs, double *xy, size_t n, ds_error *err)
  * WGS84 longitude, latitude in degrees (EPSG:4326, normalised axis order). Same
  * failures, except DS_EUSAGE. */
 ds_status ds_crs_to_lonlat(ds_crs *crs, double *xy, size_t n, ds_error *err);
+
+/* The bounds in source coordinates (xmin, ymin, xmax, ymax) of the region that the
+ * longitude/latitude box lonlat (west, south, east, north, degrees) covers: its edges are
+ * sampled (21 points each, proj_trans_bounds) and transformed, so that a curved image is
+ * bounded too, up to its bending between samples (pad the result to be sure). For a
+ * geographic source crossing the antimeridian, out[0] > out[2]. DS_EDATA with PROJ's
+ * reason when the box cannot be transformed. */
+ds_status ds_crs_bounds_from_lonlat(ds_crs *crs, const double lonlat[4], double out[4],
+                                    ds_error *err);
 
 /* Geodesic area in m² of the polygon whose vertices are the n points (longitude,
  * latitude in degrees, interleaved) joined by geodesics on the GRS80 ellipsoid

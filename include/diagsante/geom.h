@@ -43,6 +43,15 @@ void ds_shape_free(ds_geom *geom, ds_shape *shape); /* accepts NULL */
 ds_status ds_shape_union(ds_geom *geom, ds_shape *const *shapes, size_t n, ds_shape **out,
                          ds_error *err);
 
+/* Shapes cross threads as bytes: ds_shape_to_bytes writes shape as WKB (doubles kept
+ * exactly) into a new buffer (*bytes, *size bytes; free() it, from any thread), and
+ * ds_shape_from_bytes builds the same shape (same points in the same order, hence the
+ * same area and bounds) in another context. DS_EINTERNAL (GEOS's message), DS_ENOMEM. */
+ds_status ds_shape_to_bytes(ds_geom *geom, const ds_shape *shape, unsigned char **bytes,
+                            size_t *size, ds_error *err);
+ds_status ds_shape_from_bytes(ds_geom *geom, const unsigned char *bytes, size_t size,
+                              ds_shape **out, ds_error *err);
+
 /* Area of the shape (square units of its CRS). */
 double ds_shape_area(const ds_shape *shape);
 /* Bounds xmin, ymin, xmax, ymax. */
@@ -57,12 +66,32 @@ typedef struct ds_overlap {
 } ds_overlap;
 
 /* Every (unit, zone) pair whose intersection has a positive area, sorted by unit then
- * zone, in a new array (*out, free with free()). Zones are indexed in an STR tree; each
- * unit is prepared once; a zone the unit contains properly counts its whole area, a
- * unit a zone contains properly counts the unit's whole area, disjoint candidates cost
- * no intersection. Pairs that touch only along a boundary (area 0) are not listed. */
+ * zone, in a new array (*out, free with free()): ds_overlay_zone for each zone over an
+ * index of the units. Pairs that touch only along a boundary (area 0) are not listed. */
 ds_status ds_overlay(ds_geom *geom, ds_shape *const *units, size_t n_units,
                      ds_shape *const *zones, size_t n_zones, ds_overlap **out, size_t *n_out,
                      ds_error *err);
+
+/* Units indexed (an STR tree of their bounds) to overlay zones on them one at a time, so
+ * that a zone can be built, overlaid and freed without keeping every zone. units[i] may
+ * be NULL (no unit i); shapes of area 0 are left out. The index copies the array, not the
+ * shapes: they stay the caller's and must outlive the index; each is prepared (GEOS) on
+ * first use and kept so. */
+typedef struct ds_overlay_index ds_overlay_index;
+
+ds_status ds_overlay_index_new(ds_geom *geom, ds_shape *const *units, size_t n_units,
+                               ds_overlay_index **out, ds_error *err);
+void ds_overlay_index_free(ds_geom *geom, ds_overlay_index *index); /* accepts NULL */
+
+/* Appends to *pairs (n_pairs used, *cap allocated; grown with realloc, free with free())
+ * one pair {unit, zone_index, area} for each indexed unit whose intersection with zone
+ * has a positive area, in unit order. Candidates come from the index; a zone the unit
+ * contains properly counts its whole area, a unit the zone contains properly counts the
+ * unit's whole area, and disjoint candidates cost no intersection; other pairs get a
+ * GEOS intersection (snapped to a 1 mm grid if the exact one fails). On failure the
+ * pairs appended so far stay. DS_EINTERNAL (GEOS's message), DS_ENOMEM. */
+ds_status ds_overlay_zone(ds_geom *geom, ds_overlay_index *index, ds_shape *zone,
+                          size_t zone_index, ds_overlap **pairs, size_t *n_pairs, size_t *cap,
+                          ds_error *err);
 
 #endif

@@ -7,7 +7,11 @@
  * Réunion, 976 Mayotte), a local one centred on the feature elsewhere; units and zones
  * of the same place share it, so layers in Lambert-93 and in WGS84 mix. Invalid
  * polygons are repaired and reported; empty shapes are reported; nothing is dropped
- * silently. */
+ * silently. Zones that no unit can reach (their bounds, in their own coordinates, miss
+ * the padded bounds of every unit converted to those coordinates) are skipped before
+ * any projection: they can have no pair, and they are checked only when in reach (an
+ * invalid polygon far from every unit is not reported; empty shapes and the layer's own
+ * problems always are). */
 #ifndef DIAGSANTE_OVERLAP_H
 #define DIAGSANTE_OVERLAP_H
 
@@ -28,7 +32,13 @@ typedef struct ds_overlap_options {
      * union, per place), so that where they overlap the area counts once: the share of
      * a unit in "the signed CLS" rather than in each of them. */
     const char *dissolve_as;
+    /* Threads overlaying the zones: 1 (the default) works in the calling thread only,
+     * 0 means one per online CPU; at most DS_OVERLAP_MAX_THREADS. The result is the same
+     * whatever the number. With dissolve_as, one. */
+    unsigned threads;
 } ds_overlap_options;
+
+#define DS_OVERLAP_MAX_THREADS 8
 
 void ds_overlap_options_init(ds_overlap_options *options);
 

@@ -110,6 +110,7 @@ expect remap-bad-out 74 "$BIN" remap --code-column=CODGEO --columns=DECES --out=
     has remap-bad-out "$TMP/err" "cannot create a file there"
 
 expect overlap-usage 64 "$BIN" overlap --units=x.shp && has overlap-usage "$TMP/err" "overlap needs --units, --unit-id, --zones, --zone-id and --out"
+expect overlap-threads-bad 64 "$BIN" overlap --threads=0 --units=x.shp && has overlap-threads-bad "$TMP/err" "--threads takes a number from 1 to 8, not '0'"
 expect overlap-missing 66 "$BIN" overlap --units="$TMP/none.shp" --unit-id=a --zones="$TMP/none.shp" --zone-id=b --out="$TMP" &&
     has overlap-missing "$TMP/err" "none"
 QPV_SHP=$SHARED/qpv2015_occitanie/qp_occitanie_2015_lb93.shp
@@ -123,6 +124,14 @@ if [ -r "$QPV_SHP" ] && [ -r "$COM_SHP" ]; then
         has overlap-real-semeac "$TMP/ov/overlap.csv" "QP065003,65417," &&
         has overlap-real-header "$TMP/ov/overlap.csv" "unit_id,zone_id,unit_area_m2,zone_area_m2,inter_area_m2,share_of_unit,share_of_zone"
     if [ "$(wc -l < "$TMP/ov/units_unmatched.csv")" -eq 1 ]; then echo "ok overlap-real-all-matched"; else echo "FAIL overlap-real-all-matched"; failed=1; fi
+    # The same files, byte for byte, whatever the number of threads.
+    mkdir -p "$TMP/ov1" "$TMP/ov3"
+    expect overlap-threads-1 0 "$BIN" overlap --threads=1 --units="$QPV_SHP" --unit-id=code_qp --zones="$COM_SHP" --zone-id=code --out="$TMP/ov1" &&
+        expect overlap-threads-3 0 "$BIN" overlap --threads=3 --units="$QPV_SHP" --unit-id=code_qp --zones="$COM_SHP" --zone-id=code --out="$TMP/ov3" &&
+        for f in overlap slivers units_unmatched problems; do
+            if cmp -s "$TMP/ov/$f.csv" "$TMP/ov1/$f.csv" && cmp -s "$TMP/ov/$f.csv" "$TMP/ov3/$f.csv"; then
+                echo "ok overlap-threads-$f"; else echo "FAIL overlap-threads-$f: differs with 1 or 3 threads"; failed=1; fi
+        done
     # Weights: QP065003 has pop_mun 3316 in qp.csv (INSEE); its areal estimates over
     # Tarbes and Séméac must add back to 3316.
     expect overlap-weights 0 "$BIN" overlap --units="$QPV_SHP" --unit-id=code_qp --zones="$COM_SHP" --zone-id=code \
