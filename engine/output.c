@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct ds_output {
@@ -58,10 +59,40 @@ FILE *ds_output_stream(ds_output *output)
     return output->stream;
 }
 
+/* The process's umask. Linux shows it in /proc/self/status (since 4.7): read there, it
+ * is read without changing it. Otherwise umask(2), which can only read it by setting it,
+ * sets and restores it; a thread creating a file at that instant could see umask 022. */
+static mode_t current_umask(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    if (f != NULL) {
+        char line[256];
+        unsigned mask;
+        while (fgets(line, sizeof line, f) != NULL)
+            if (sscanf(line, "Umask: %o", &mask) == 1) {
+                fclose(f);
+                return (mode_t)(mask & 0777);
+            }
+        fclose(f);
+    }
+    mode_t mask = umask(022);
+    umask(mask);
+    return mask;
+}
+
+const char *ds_output_temporary_path(const ds_output *output)
+{
+    return output->temporary;
+}
+
 ds_status ds_output_commit(ds_output *output, ds_error *err)
 {
+    /* mkstemp creates the file with mode 0600: a published output gets the mode an
+     * ordinary fopen would give it, 0666 modified by the umask. */
+    mode_t mode = 0666 & ~current_umask();
     int failed = ferror(output->stream) != 0 || fflush(output->stream) != 0 ||
-                 fsync(fileno(output->stream)) != 0;
+                 fsync(fileno(output->stream)) != 0 ||
+                 fchmod(fileno(output->stream), mode) != 0;
     int saved = errno;
     if (fclose(output->stream) != 0 && !failed) {
         failed = 1;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "diagsante/output.h"
@@ -89,12 +90,57 @@ static void test_csv_field_quoting(void **state)
     assert_string_equal(text, "Toulouse,Cap d'Astarac,\"Pamiers, centre\",\"le \"\"vieux\"\"\",\"a\nb\"\n");
 }
 
+/* A committed file has the mode fopen would give it: 0666 less the umask (mkstemp's
+ * 0600 before). Three umasks, the expected modes worked out by hand. */
+static void test_commit_mode_follows_umask(void **state)
+{
+    (void)state;
+    static const struct { mode_t mask, mode; } cases[] = {
+        {022, 0644}, {027, 0640}, {002, 0664}};
+    mode_t saved = umask(022);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        umask(cases[i].mask);
+        char path[128];
+        snprintf(path, sizeof path, "%s/mode_%zu.csv", test_dir, i);
+        ds_output *out;
+        ds_error err;
+        assert_int_equal(ds_output_open(path, &out, &err), DS_OK);
+        fputs("x\n", ds_output_stream(out));
+        assert_int_equal(ds_output_commit(out, &err), DS_OK);
+        struct stat st;
+        assert_int_equal(stat(path, &st), 0);
+        assert_int_equal(st.st_mode & 0777, cases[i].mode);
+    }
+    umask(saved);
+}
+
+/* ds_output_write: the file another library writes by name at the temporary path is
+ * what the commit publishes (with its mode). */
+static void test_temporary_path_written_by_name(void **state)
+{
+    (void)state;
+    char path[128], text[64];
+    snprintf(path, sizeof path, "%s/by_name.bin", test_dir);
+    ds_output *out;
+    ds_error err;
+    assert_int_equal(ds_output_open(path, &out, &err), DS_OK);
+    FILE *f = fopen(ds_output_temporary_path(out), "wb");
+    assert_non_null(f);
+    fputs("written by name", f);
+    fclose(f);
+    assert_int_equal(ds_output_commit(out, &err), DS_OK);
+    read_file(path, text, sizeof text);
+    assert_string_equal(text, "written by name");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_commit_replaces_and_abort_keeps),
         cmocka_unit_test(test_open_in_missing_folder),
         cmocka_unit_test(test_csv_field_quoting),
+        cmocka_unit_test(test_commit_mode_follows_umask),
+        cmocka_unit_test(test_temporary_path_written_by_name),
     };
     return cmocka_run_group_tests_name("output", tests, test_dir_create, test_dir_remove);
 }

@@ -4,7 +4,9 @@
  * to its FILE; ds_output_commit flushes it to disk and renames it over the destination
  * in one step, so that a reader (or a run killed at any moment) sees either the
  * previous file or the complete new one, never a partial file. ds_output_abort (or a
- * failed commit) removes the temporary file and leaves the destination untouched. */
+ * failed commit) removes the temporary file and leaves the destination untouched.
+ * The committed file has mode 0666 modified by the process's umask (as fopen gives),
+ * not mkstemp's 0600. */
 #ifndef DIAGSANTE_OUTPUT_H
 #define DIAGSANTE_OUTPUT_H
 
@@ -21,8 +23,14 @@ ds_status ds_output_open(const char *path, ds_output **out, ds_error *err);
 /* The stream to write to (owned by the output). */
 FILE *ds_output_stream(ds_output *output);
 
-/* Flushes, syncs, closes and renames onto the destination, then frees output (also on
- * failure, after removing the temporary file). DS_EIO names the path and the reason,
+/* The temporary file's path (owned by output), for a library that writes to a file
+ * name rather than a stream (libxlsxwriter): it may open that file, truncate it and
+ * write it (not unlink or rename it); write nothing to the stream then, and commit or
+ * abort as usual. */
+const char *ds_output_temporary_path(const ds_output *output);
+
+/* Flushes, syncs, sets the mode, closes and renames onto the destination, then frees
+ * output (also on failure, after removing the temporary file). DS_EIO names the path and the reason,
  * including a write error that happened earlier on the stream. */
 ds_status ds_output_commit(ds_output *output, ds_error *err);
 
