@@ -7,7 +7,7 @@ DESTDIR   ?=
 CC        ?= cc
 BUILD     ?= build
 
-PKGS      := gsl shapelib proj geos inih nettle
+PKGS      := gsl shapelib proj geos inih nettle xlsxwriter
 WARN      := -Wall -Wextra -Wpedantic -Werror
 CFLAGS    ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -pthread $(CFLAGS) $(WARN) $(EXTRA_CFLAGS) \
@@ -86,12 +86,14 @@ $(BUILD)/diagsante.pc: engine/diagsante.pc.in
 
 install: all $(BUILD)/diagsante.pc
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/diagsante \
-	  $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/man/man1
+	  $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/diagsante
 	install -m 755 $(BUILD)/diagsante $(DESTDIR)$(PREFIX)/bin/diagsante
 	install -m 644 $(HEADERS) $(DESTDIR)$(PREFIX)/include/diagsante/
 	install -m 644 $(BUILD)/libdiagsante.a $(DESTDIR)$(PREFIX)/lib/libdiagsante.a
 	install -m 644 $(BUILD)/diagsante.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/diagsante.pc
 	install -m 644 engine/diagsante.1 $(DESTDIR)$(PREFIX)/share/man/man1/diagsante.1
+	install -m 644 datasets/indicateurs.csv datasets/indicateurs.md $(DESTDIR)$(PREFIX)/share/diagsante/
 	install -d $(DESTDIR)$(PREFIX)/share/diagsante/referentiel
 	install -m 644 datasets/referentiel/* $(DESTDIR)$(PREFIX)/share/diagsante/referentiel/
 	install -d $(DESTDIR)$(PREFIX)/share/diagsante/standard_populations

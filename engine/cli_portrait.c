@@ -21,7 +21,8 @@ static const char PORTRAIT_USAGE[] =
     "indicator of the dictionary with its confidence interval, compared with the\n"
     "département, the région and France, QPV versus the rest, the spread between\n"
     "member communes; counts under the disclosure threshold withheld. Writes\n"
-    "DIR/portrait.html, DIR/portrait.json and DIR/tables/*.csv.\n"
+    "DIR/portrait.html, DIR/portrait.json and DIR/tables/*.csv, and DIR/portrait.geojson\n"
+    "when the configuration gives geometry.\n"
     "\n"
     "  --config=FILE        the diagnostic.ini (format: diagsante(1), README)\n"
     "  --out=DIR            the output folder (created)\n"
@@ -32,6 +33,9 @@ static const char PORTRAIT_USAGE[] =
     "                       every portrait) and DIR/LEVEL.jsonl (one JSON portrait\n"
     "                       per line); --html adds DIR/LEVEL/CODE/portrait.html\n"
     "  --html               with --all: write the HTML reports too\n"
+    "  --excel              also the French-Excel tables (DIR/tables/excel/*.csv: ';',\n"
+    "                       decimal comma, BOM) and DIR/portrait.xlsx (as [outputs]\n"
+    "                       excel = yes; not with --all)\n"
     "  -h, --help           this help\n"
     "\n"
     "Exit status: 0 ok, 64 usage, 65 data error, 66 missing input, 74 I/O error.\n";
@@ -42,7 +46,7 @@ static int fail(const ds_error *err)
     return ds_status_exit_code(err->status);
 }
 
-static void summary(const ds_portrait *p, const char *dir)
+static void summary(const ds_portrait *p, const char *dir, const ds_portrait_outputs *what)
 {
     size_t n = ds_portrait_rows(p), with = 0;
     for (size_t i = 0; i < n; i++)
@@ -54,7 +58,14 @@ static void summary(const ds_portrait *p, const char *dir)
     double pop = ds_portrait_population(p), qpv = ds_portrait_qpv_population(p);
     if (isfinite(pop) && isfinite(qpv) && pop > 0)
         printf("population %.0f, of which %.0f in QPV (%.1f %%)\n", pop, qpv, 100 * qpv / pop);
-    printf("written: %s/portrait.html, %s/portrait.json, %s/tables/\n", dir, dir, dir);
+    printf("written: %s/portrait.html, %s/portrait.json, %s/tables/", dir, dir, dir);
+    if (what->excel)
+        printf(", %s/tables/excel/, %s/portrait.xlsx", dir, dir);
+    char geojson[4200];
+    snprintf(geojson, sizeof geojson, "%s/portrait.geojson", dir);
+    if (what->geojson && access(geojson, F_OK) == 0)
+        printf(", %s", geojson);
+    putchar('\n');
 }
 
 /* --all: every territory of the levels in the configured territory's région. */
@@ -156,17 +167,18 @@ static int batch(ds_portrait_context *ctx, const ds_config *config, const char *
 
 int command_portrait(int argc, char **argv)
 {
-    enum { OPT_CONFIG = 256, OPT_OUT, OPT_TERRITORY, OPT_ALL, OPT_HTML };
+    enum { OPT_CONFIG = 256, OPT_OUT, OPT_TERRITORY, OPT_ALL, OPT_HTML, OPT_EXCEL };
     static const struct option options[] = {
         {"config", required_argument, NULL, OPT_CONFIG},
         {"out", required_argument, NULL, OPT_OUT},
         {"territory", required_argument, NULL, OPT_TERRITORY},
         {"all", required_argument, NULL, OPT_ALL},
         {"html", no_argument, NULL, OPT_HTML},
+        {"excel", no_argument, NULL, OPT_EXCEL},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *config_path = NULL, *out = NULL, *territory = NULL, *all = NULL;
-    bool html = false;
+    bool html = false, excel = false;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
@@ -176,6 +188,7 @@ int command_portrait(int argc, char **argv)
         case OPT_TERRITORY: territory = optarg; break;
         case OPT_ALL: all = optarg; break;
         case OPT_HTML: html = true; break;
+        case OPT_EXCEL: excel = true; break;
         case 'h': fputs(PORTRAIT_USAGE, stdout); return 0;
         default: return usage_error("%s", "portrait: bad option");
         }
@@ -184,6 +197,8 @@ int command_portrait(int argc, char **argv)
         return usage_error("portrait: unexpected argument '%s'", argv[optind]);
     if (config_path == NULL || out == NULL)
         return usage_error("%s", "portrait: --config and --out are required");
+    if (excel && all != NULL)
+        return usage_error("%s", "portrait: --excel writes one portrait's tables, not --all");
     ds_error err;
     ds_config *config;
     if (ds_config_load(config_path, &config, &err) != DS_OK)
@@ -193,6 +208,8 @@ int command_portrait(int argc, char **argv)
         ds_config_free(config);
         return fail(&err);
     }
+    if (excel)
+        config->out_excel = true;
     int code = 0;
     if (all != NULL) {
         code = batch(ctx, config, all, out, html);
@@ -207,7 +224,7 @@ int command_portrait(int argc, char **argv)
         if (st == DS_OK)
             st = ds_portrait_write(p, out, &what, &err);
         if (st == DS_OK)
-            summary(p, out);
+            summary(p, out, &what);
         else
             code = fail(&err);
         ds_portrait_free(p);

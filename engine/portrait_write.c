@@ -145,6 +145,12 @@ static bool write_long(FILE *f, const void *data)
     return write_long_rows(f, data);
 }
 
+bool ds_portrait_write_long_csv(FILE *f, const ds_portrait *p)
+{
+    csv_job job = {p, 0, false};
+    return write_long(f, &job) && !ferror(f);
+}
+
 bool ds_portrait_write_table(FILE *f, const ds_portrait *p, bool header)
 {
     if (header)
@@ -213,6 +219,20 @@ static bool write_chapter(FILE *f, const void *data)
         csv_text(f, t->flag), fputc('\n', f);
     }
     return true;
+}
+
+bool ds_portrait_write_chapter_csv(FILE *f, const ds_portrait *p, int chapter)
+{
+    csv_job job = {p, chapter, false};
+    return write_chapter(f, &job) && !ferror(f);
+}
+
+bool ds_portrait_has_chapter(const ds_portrait *p, int chapter)
+{
+    for (size_t i = 0; i < ds_portrait_rows(p); i++)
+        if (ds_portrait_row_at(p, i)->indicator->chapter == chapter)
+            return true;
+    return false;
 }
 
 /* --- JSON --------------------------------------------------------------------------------- */
@@ -489,10 +509,7 @@ ds_status ds_portrait_write(const ds_portrait *p, const char *dir,
         if (st == DS_OK)
             st = ds_output_write(tables, "portrait.csv", write_long, &job, err);
         for (int chapter = 1; chapter <= DS_CHAPTER_COUNT && st == DS_OK; chapter++) {
-            bool any = false;
-            for (size_t i = 0; i < ds_portrait_rows(p) && !any; i++)
-                any = ds_portrait_row_at(p, i)->indicator->chapter == chapter;
-            if (!any)
+            if (!ds_portrait_has_chapter(p, chapter))
                 continue;
             char name[32];
             snprintf(name, sizeof name, "chapitre_%d.csv", chapter);
@@ -504,5 +521,9 @@ ds_status ds_portrait_write(const ds_portrait *p, const char *dir,
         st = ds_output_write(dir, "portrait.json", write_json, p, err);
     if (st == DS_OK && what->html)
         st = ds_output_write(dir, "portrait.html", ds_portrait_write_html, p, err);
+    if (st == DS_OK && what->excel)
+        st = ds_portrait_write_excel(p, dir, err);
+    if (st == DS_OK && what->geojson)
+        st = ds_portrait_write_geojson(p, dir, err);
     return st;
 }

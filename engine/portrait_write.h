@@ -21,6 +21,16 @@ bool ds_sha256_file(const char *path, char hex[65]);
 /* The input files of a portrait with their role, for provenance; returns how many. */
 size_t ds_portrait_inputs(const ds_portrait *p, const char *kinds[], const char *paths[],
                           size_t max);
+/* tables/portrait.csv and tables/chapitre_N.csv (UTF-8, ','); false on a write error. */
+bool ds_portrait_write_long_csv(FILE *f, const ds_portrait *p);
+bool ds_portrait_write_chapter_csv(FILE *f, const ds_portrait *p, int chapter);
+/* True when some indicator of the portrait is in chapter. */
+bool ds_portrait_has_chapter(const ds_portrait *p, int chapter);
+/* The French-Excel tables (tables/excel/NAME.csv) and portrait.xlsx (portrait_excel.c). */
+ds_status ds_portrait_write_excel(const ds_portrait *p, const char *dir, ds_error *err);
+/* portrait.geojson when the configuration gives geometry; nothing otherwise
+ * (portrait_geojson.c). */
+ds_status ds_portrait_write_geojson(const ds_portrait *p, const char *dir, ds_error *err);
 /* portrait.html (portrait_html.c); data is the ds_portrait. */
 bool ds_portrait_write_html(FILE *f, const void *data);
 

@@ -5,7 +5,7 @@
 set -eu
 
 PACKAGES="build-essential pkg-config libgsl-dev libshp-dev libproj-dev proj-data \
-libcsv-dev libcmocka-dev libgeos-dev libinih-dev nettle-dev"
+libcsv-dev libcmocka-dev libgeos-dev libinih-dev nettle-dev libxlsxwriter-dev"
 # `install-deps.sh --bench` adds what `make bench` compares against; `--browser` the
 # headless browser (and the font the report names first) `make test-browser` renders
 # the HTML report with.
