@@ -485,6 +485,56 @@ expect portrait-unknown-territory 65 "$BIN" portrait --config=datasets/demo/port
 rm -f datasets/demo/portrait/.e2e_unknown.ini
 if [ -e "$TMP/p5" ]; then echo "FAIL portrait-failed-writes-nothing: $TMP/p5 exists"; failed=1; else echo "ok portrait-failed-writes-nothing"; fi
 
+# --- portrait --excel and portrait.geojson: read back by tests/tools/portrait_outputs_check.py
+# (zipfile + xml for the XLSX, csv, json; geopandas and pyproj for the geometry), cell by
+# cell against the UTF-8 tables and portrait.json, and scanned for withheld counts.
+expect portrait-excel 0 sh -c "umask 022 && exec \"\$0\" \"\$@\"" "$BIN" portrait --config="$PDEMO" --excel --out="$TMP/px" &&
+    has portrait-excel-written "$TMP/out" "$TMP/px/portrait.xlsx"
+for f in portrait.xlsx tables/excel/portrait.csv tables/excel/chapitre_1.csv tables/excel/chapitre_9.csv; do
+    if [ -s "$TMP/px/$f" ]; then echo "ok portrait-excel-file-$f"; else
+        echo "FAIL portrait-excel-file-$f: missing or empty"; failed=1; fi
+done
+if [ -e "$TMP/px/portrait.geojson" ]; then echo "FAIL portrait-no-geometry-no-geojson"; failed=1; else echo "ok portrait-no-geometry-no-geojson"; fi
+# Published files: mode 0666 less the umask (022), not mkstemp's 0600.
+modes=$(stat -c %a "$TMP/px/portrait.xlsx" "$TMP/px/portrait.json" "$TMP/px/tables/excel/portrait.csv" | sort -u)
+if [ "$modes" = "644" ]; then echo "ok portrait-file-mode"; else echo "FAIL portrait-file-mode: $modes"; failed=1; fi
+if find "$TMP/px" -name '*.tmp.*' | grep -q .; then echo "FAIL portrait-excel-no-temp"; failed=1; else echo "ok portrait-excel-no-temp"; fi
+expect portrait-excel-batch 64 "$BIN" portrait --config="$PDEMO" --excel --all=epci --out="$TMP/pxb" &&
+    has portrait-excel-batch "$TMP/err" "--excel writes one portrait's tables, not --all"
+if command -v python3 > /dev/null && [ -f "$TMP/px/portrait.xlsx" ]; then
+    if python3 tests/tools/portrait_outputs_check.py "$TMP/px" 5 > "$TMP/check" 2>&1; then
+        echo "ok portrait-excel-independent-check"
+    else
+        echo "FAIL portrait-excel-independent-check:"; sed 's/^/    /' "$TMP/check" | head -20; failed=1
+    fi
+fi
+# [outputs] excel = yes does what --excel does.
+sed 's/^fictitious = yes/fictitious = yes\nexcel = yes/' "$PDEMO" > datasets/demo/portrait/.e2e_excel.ini
+expect portrait-excel-key 0 "$BIN" portrait --config=datasets/demo/portrait/.e2e_excel.ini --out="$TMP/pxk" &&
+    if [ -s "$TMP/pxk/portrait.xlsx" ] && [ -s "$TMP/pxk/tables/excel/portrait.csv" ]; then echo "ok portrait-excel-key"; else
+        echo "FAIL portrait-excel-key: no portrait.xlsx"; failed=1; fi
+rm -f datasets/demo/portrait/.e2e_excel.ini
+# With the shared contours: the GeoJSON of the 86 communes and 4 QPV, areas and bounds
+# against geopandas, the QPV figures against qpv.csv.
+if [ -r "$SHARED/communes_2018/communes_occitanie_2018_lb93.shp" ] &&
+   [ -r "$SHARED/qpv2015_occitanie/qp_occitanie_2015_lb93.shp" ]; then
+    expect portrait-geojson 0 "$BIN" portrait --config=datasets/demo/portrait/diagnostic_cartes.ini --excel --out="$TMP/pg" &&
+        has portrait-geojson-written "$TMP/out" "$TMP/pg/portrait.geojson"
+    if /usr/bin/python3 -c 'import geopandas, pyproj' 2> /dev/null; then
+        if /usr/bin/python3 tests/tools/portrait_outputs_check.py "$TMP/pg" 5 --require-geojson \
+            --communes "$SHARED/communes_2018/communes_occitanie_2018_lb93.shp" code \
+            --qpv "$SHARED/qpv2015_occitanie/qp_occitanie_2015_lb93.shp" code_qp \
+            --qpv-csv datasets/demo/portrait/qpv.csv > "$TMP/check" 2>&1 &&
+            grep -q "86 geojson_features\|90 geojson_features" "$TMP/check"; then
+            echo "ok portrait-geojson-independent-check"
+        else
+            echo "FAIL portrait-geojson-independent-check:"; sed 's/^/    /' "$TMP/check" | head -20; failed=1
+        fi
+    else
+        echo "skipped: portrait-geojson-independent-check (python3-geopandas missing)"
+    fi
+fi
+
 if [ -r "$SHARED/insee/qpv2015/DEMO_2017.csv" ]; then
     # Figures from Python's csv module: 1346 rows; 239 header fields of which 33 named.
     expect real-demo 0 "$BIN" check "$SHARED/insee/qpv2015/DEMO_2017.csv" &&
