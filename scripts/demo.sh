@@ -4,8 +4,14 @@ set -eu
 BIN=${1:-build/diagsante}
 echo "== diagsante portrait: the portrait de santé of the CA Tarbes-Lourdes-Pyrénées"
 echo "   (datasets/demo/portrait: invented figures, données fictives)"
-"$BIN" portrait --config=datasets/demo/portrait/diagnostic.ini --out=build/demo-portrait
-echo "   open build/demo-portrait/portrait.html in a browser"
+"$BIN" portrait --config=datasets/demo/portrait/diagnostic.ini --excel --out=build/demo-portrait
+echo "   open build/demo-portrait/portrait.html in a browser; for Excel: build/demo-portrait/portrait.xlsx"
+echo "   or build/demo-portrait/tables/excel/*.csv (';', decimal comma); data: portrait.json, tables/*.csv"
+if [ -r ../shared/data/communes_2018/communes_occitanie_2018_lb93.shp ]; then
+    echo "== the same with the commune and QPV contours of ../shared/data: maps and portrait.geojson"
+    "$BIN" portrait --config=datasets/demo/portrait/diagnostic_cartes.ini --out=build/demo-portrait-cartes
+    echo "   open build/demo-portrait-cartes/portrait.geojson in QGIS"
+fi
 echo
 echo "== diagsante check: a Geoclip-style export (Windows-1252, title lines, secret cells)"
 "$BIN" check datasets/demo/indicateurs_demo.csv
