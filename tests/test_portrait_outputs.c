@@ -269,7 +269,8 @@ static char *feature(const char *geojson, const char *code)
     const char *start = strstr(geojson, key);
     if (start == NULL)
         fail_msg("no feature %s", code);
-    const char *end = strstr(start + 1, "{\"type\":\"Feature\"");
+    size_t offset = (size_t)(start - geojson) + strlen(key);
+    const char *end = strstr(geojson + offset, "{\"type\":\"Feature\"");
     size_t n = end != NULL ? (size_t)(end - start) : strlen(start);
     char *text = malloc(n + 1);
     assert_non_null(text);
