@@ -6,7 +6,7 @@
 # 3. writes BUILD/occitanie/diagnostic.ini from datasets/demo/occitanie/diagnostic.ini
 #    (@ROOT@, @DATA@, @DERIVED@ replaced by absolute paths);
 # 4. runs diagsante portrait into BUILD/occitanie/portrait and says where the report is.
-# Usage: scripts/demo_occitanie.sh BUILD DATA
+# Usage: scripts/demo_occitanie.sh BUILD DATA [OUT]   (OUT default BUILD/occitanie)
 set -eu
 BUILD=${1:-build}
 DATA=${2:-}
@@ -31,7 +31,7 @@ for f in iris_occitanie/iris_indicateurs_occitanie.csv qpv2015_occitanie/qp.csv 
 done
 ROOT=$(pwd)
 DATA_ABS=$(cd "$DATA" && pwd)
-OUT=$BUILD/occitanie
+OUT=${3:-$BUILD/occitanie}
 mkdir -p "$OUT"
 OUT_ABS=$(cd "$OUT" && pwd)
 echo "== derived tables (scripts/prepare_occitanie.py) into $OUT/donnees"
