@@ -24,7 +24,7 @@ TEST_SRC  := $(wildcard tests/test_*.c)
 TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 HEADERS   := $(wildcard include/diagsante/*.h)
 
-.PHONY: all deps test test-run test-browser check-asan demo bench install uninstall clean
+.PHONY: all deps test test-run test-browser check-asan demo demo-occitanie bench install uninstall clean
 
 all: $(BUILD)/libdiagsante.a $(BUILD)/diagsante
 
@@ -74,6 +74,13 @@ check-asan: deps
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh scripts/demo.sh $(BUILD)/diagsante
+
+# The real portrait of Toulouse Métropole from the shared open data (read in place;
+# derived tables written under $(BUILD)/occitanie): scripts/demo_occitanie.sh.
+DATA      ?= ../shared/data
+demo-occitanie: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/demo_occitanie.sh $(BUILD) "$(DATA)"
 
 bench: deps
 	@sh scripts/install-deps.sh --bench

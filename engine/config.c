@@ -155,22 +155,34 @@ static bool add_data(reader *r, ds_data_level level, const char *value)
     return true;
 }
 
-/* column.ID.ROLE = COLUMN */
+/* column.ID.ROLE = COLUMN, or column.ID.ROLE.LEVEL = COLUMN (ids hold no dot). */
 static bool add_override(reader *r, const char *name, const char *value)
 {
     static const char *const roles[] = {"numerator", "denominator", "value"};
     const char *id = name + strlen("column.");
-    const char *dot = strrchr(id, '.');
+    const char *dot = strchr(id, '.');
     if (dot == NULL || dot == id)
         return fail(r, DS_EDATA, "[data] %s: expected column.INDICATOR.numerator, "
                                  ".denominator or .value%s", name, "");
+    const char *role_text = dot + 1;
+    const char *level_dot = strchr(role_text, '.');
+    size_t role_len = level_dot != NULL ? (size_t)(level_dot - role_text) : strlen(role_text);
     int role = -1;
     for (int i = 0; i < 3; i++)
-        if (strcmp(dot + 1, roles[i]) == 0)
+        if (strlen(roles[i]) == role_len && strncmp(role_text, roles[i], role_len) == 0)
             role = i;
     if (role < 0)
         return fail(r, DS_EDATA, "[data] %s: the role must be numerator, denominator or "
                                  "value%s", name, "");
+    ds_data_level level = DS_DATA_LEVEL_COUNT;
+    if (level_dot != NULL) {
+        for (int l = 0; l < DS_DATA_LEVEL_COUNT; l++)
+            if (strcmp(level_dot + 1, DATA_LEVEL_NAMES[l]) == 0)
+                level = (ds_data_level)l;
+        if (level == DS_DATA_LEVEL_COUNT)
+            return fail(r, DS_EDATA, "[data] %s: the level must be commune, iris, qpv, epci, "
+                                     "departement, region or france%s", name, "");
+    }
     if (value[0] == '\0')
         return fail(r, DS_EDATA, "[data] %s is empty%s", name, "");
     int fresh = remember(r, "data", name);
@@ -187,11 +199,81 @@ static bool add_override(reader *r, const char *name, const char *value)
     o->column = strdup(value);
     o->role = (ds_column_role)role;
     o->line = 0;
+    o->level = level;
     if (o->indicator == NULL || o->column == NULL) {
         free(o->indicator), free(o->column);
         return fail(r, DS_ENOMEM, "out of memory%s%s", "", "");
     }
     c->n_overrides++;
+    return true;
+}
+
+/* [outputs] source = TEXT (repeatable) */
+static bool add_cited(reader *r, const char *value)
+{
+    ds_config *c = r->config;
+    if (value[0] == '\0')
+        return fail(r, DS_EDATA, "[outputs] source is empty%s%s", "", "");
+    char **p = realloc(c->cited, (c->n_cited + 1) * sizeof *p);
+    if (p == NULL)
+        return fail(r, DS_ENOMEM, "out of memory%s%s", "", "");
+    c->cited = p;
+    if ((p[c->n_cited] = strdup(value)) == NULL)
+        return fail(r, DS_ENOMEM, "out of memory%s%s", "", "");
+    c->n_cited++;
+    return true;
+}
+
+/* Copies the trimmed text between s and end; NULL when empty or out of memory. */
+static char *trimmed(const char *s, const char *end)
+{
+    while (s < end && (*s == ' ' || *s == '\t'))
+        s++;
+    while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+    return end > s ? strndup(s, (size_t)(end - s)) : NULL;
+}
+
+/* [ages] group = LABEL, COLUMN[, COLUMN] */
+static bool add_age_group(reader *r, const char *value)
+{
+    ds_config *c = r->config;
+    char *part[4] = {NULL, NULL, NULL, NULL};
+    size_t n = 0;
+    bool empty = false;
+    for (const char *s = value;; n++) {
+        const char *comma = strchr(s, ',');
+        const char *end = comma != NULL ? comma : s + strlen(s);
+        if (n < 4) {
+            part[n] = trimmed(s, end);
+            empty = empty || part[n] == NULL;
+        }
+        if (comma == NULL) {
+            n++;
+            break;
+        }
+        s = comma + 1;
+    }
+    bool ok = true;
+    int sexes = (int)n - 1;
+    if (n < 2 || n > 3 || empty)
+        ok = fail(r, DS_EDATA, "[ages] group = '%s': expected LABEL, COLUMN or LABEL, "
+                               "MEN_COLUMN, WOMEN_COLUMN (no empty part)%s", value, "");
+    else if (c->age_sexes != 0 && c->age_sexes != sexes)
+        ok = fail(r, DS_EDATA, "[ages] group = '%s': every group needs the same number of "
+                               "columns as the first one%s", value, "");
+    ds_age_group *p = ok ? realloc(c->age_groups, (c->n_age_groups + 1) * sizeof *p) : NULL;
+    if (ok && p == NULL)
+        ok = fail(r, DS_ENOMEM, "out of memory%s%s", "", "");
+    if (!ok) {
+        for (size_t i = 0; i < 4; i++)
+            free(part[i]);
+        return false;
+    }
+    c->age_groups = p;
+    p[c->n_age_groups++] = (ds_age_group){part[0], {part[1], part[2]}};
+    free(part[3]);
+    c->age_sexes = sexes;
     return true;
 }
 
@@ -291,6 +373,23 @@ static int handle(void *user, const char *section, const char *name, const char 
                 return set_bool(r, section, name, value, fields[i]);
         if (strcmp(name, "title") == 0)
             return set_text(r, section, name, value, &c->title, false);
+        if (strcmp(name, "source") == 0)
+            return add_cited(r, value);
+    } else if (strcmp(section, "ages") == 0) {
+        if (strcmp(name, "group") == 0)
+            return add_age_group(r, value);
+        if (strcmp(name, "reference") == 0) {
+            static const char *const refs[] = {"departement", "region", "france", "none"};
+            int fresh = remember(r, section, name);
+            if (fresh <= 0)
+                return fresh < 0 ? fail(r, DS_ENOMEM, "out of memory%s%s", "", "")
+                                 : fail(r, DS_EDATA, "[%s] %s is given twice", section, name);
+            for (int i = 0; i < 4; i++)
+                if (strcmp(value, refs[i]) == 0)
+                    return c->age_reference = (ds_age_reference)i, 1;
+            return fail(r, DS_EDATA, "reference = '%s': expected departement, region, france "
+                                     "or none%s", value, "");
+        }
     } else {
         return fail(r, DS_EDATA, "unknown section [%s] (key %s)", section, name);
     }
@@ -400,5 +499,12 @@ void ds_config_free(ds_config *c)
     for (size_t i = 0; i < c->n_overrides; i++)
         free(c->overrides[i].indicator), free(c->overrides[i].column);
     free(c->overrides);
+    for (size_t i = 0; i < c->n_cited; i++)
+        free(c->cited[i]);
+    free(c->cited);
+    for (size_t i = 0; i < c->n_age_groups; i++)
+        free(c->age_groups[i].label), free(c->age_groups[i].column[0]),
+            free(c->age_groups[i].column[1]);
+    free(c->age_groups);
     free(c);
 }

@@ -179,7 +179,41 @@ static ds_status open_source(ds_portrait_context *ctx, const ds_data_file *file,
     return DS_OK;
 }
 
-/* Finds, for each indicator, role and data level, the first file holding the column. */
+/* Finds, for indicator i, role and data level, the first file of that level holding the
+ * column: the configuration's column.ID.ROLE.LEVEL, else column.ID.ROLE, else the
+ * dictionary's name. */
+void ds_portrait_locate(ds_portrait_context *ctx, size_t i)
+{
+    const ds_config *c = ctx->config;
+    const ds_indicator *ind = ctx->ind[i];
+    for (int level = 0; level < DS_DATA_LEVEL_COUNT; level++) {
+        const char *names[3] = {ind->numerator_column, ind->denominator_column,
+                                ind->value_column};
+        for (int pass = 0; pass < 2; pass++) /* every level first, then this level's */
+            for (size_t o = 0; o < c->n_overrides; o++)
+                if (strcmp(c->overrides[o].indicator, ind->id) == 0 &&
+                    (pass == 0 ? c->overrides[o].level == DS_DATA_LEVEL_COUNT
+                               : (int)c->overrides[o].level == level))
+                    names[c->overrides[o].role] = c->overrides[o].column;
+        for (int role = 0; role < 3; role++) {
+            column_ref *ref = &ctx->cols[i].at[level][role];
+            ref->source = -1;
+            ref->column = -1;
+            for (size_t s = 0; s < ctx->n_sources && names[role] != NULL; s++) {
+                if ((int)ctx->sources[s].level != level)
+                    continue;
+                long col = ds_table_column_index(ctx->sources[s].table, names[role]);
+                if (col >= 0 &&
+                    ds_table_column_type(ctx->sources[s].table, (size_t)col) ==
+                        DS_COLUMN_NUMBER) {
+                    ref->source = (int)s, ref->column = col;
+                    break;
+                }
+            }
+        }
+    }
+}
+
 static ds_status locate_columns(ds_portrait_context *ctx, ds_error *err)
 {
     const ds_config *c = ctx->config;
@@ -191,31 +225,8 @@ static ds_status locate_columns(ds_portrait_context *ctx, ds_error *err)
     ctx->cols = calloc(ctx->n_ind + 1, sizeof *ctx->cols);
     if (ctx->cols == NULL)
         return ds_error_set(err, DS_ENOMEM, "out of memory");
-    for (size_t i = 0; i < ctx->n_ind; i++) {
-        const ds_indicator *ind = ctx->ind[i];
-        const char *names[3] = {ind->numerator_column, ind->denominator_column,
-                                ind->value_column};
-        for (size_t o = 0; o < c->n_overrides; o++)
-            if (strcmp(c->overrides[o].indicator, ind->id) == 0)
-                names[c->overrides[o].role] = c->overrides[o].column;
-        for (int level = 0; level < DS_DATA_LEVEL_COUNT; level++)
-            for (int role = 0; role < 3; role++) {
-                column_ref *ref = &ctx->cols[i].at[level][role];
-                ref->source = -1;
-                ref->column = -1;
-                for (size_t s = 0; s < ctx->n_sources && names[role] != NULL; s++) {
-                    if ((int)ctx->sources[s].level != level)
-                        continue;
-                    long col = ds_table_column_index(ctx->sources[s].table, names[role]);
-                    if (col >= 0 &&
-                        ds_table_column_type(ctx->sources[s].table, (size_t)col) ==
-                            DS_COLUMN_NUMBER) {
-                        ref->source = (int)s, ref->column = col;
-                        break;
-                    }
-                }
-            }
-    }
+    for (size_t i = 0; i < ctx->n_ind; i++)
+        ds_portrait_locate(ctx, i);
     return DS_OK;
 }
 
@@ -366,6 +377,8 @@ ds_status ds_portrait_context_open(const ds_config *config, ds_portrait_context 
     if (st == DS_OK)
         drop_indicators_without_data(ctx);
     if (st == DS_OK)
+        st = ds_portrait_ages_prepare(ctx, err);
+    if (st == DS_OK)
         st = index_iris(ctx, err);
     if (st == DS_OK && ctx->n_iris > 1)
         qsort(ctx->iris, ctx->n_iris, sizeof *ctx->iris, compare_iris);
@@ -394,6 +407,7 @@ void ds_portrait_context_free(ds_portrait_context *ctx)
     free(ctx->ranks);
     free(ctx->cols);
     free(ctx->ind);
+    ds_portrait_ages_context_free(ctx);
     free(ctx->iris);
     free(ctx->sha256);
     for (size_t k = 0; k < ctx->reference_keys.count; k++)
@@ -652,6 +666,14 @@ static ds_status france_figure(ds_portrait_context *ctx, size_t i, ds_figure *f,
     f->code = "FRANCE";
     f->name = "France métropolitaine";
     return DS_OK;
+}
+
+ds_status ds_portrait_place_figure(ds_portrait_context *ctx, size_t i, ds_level level,
+                                   const char *code, ds_figure *f, ds_pool *pool, ds_error *err)
+{
+    if (level == DS_LEVEL_COUNT)
+        return france_figure(ctx, i, f, pool);
+    return territory_figure(ctx, i, level, code, f, pool, err);
 }
 
 /* --- disclosure ------------------------------------------------------------------------ */
@@ -1248,6 +1270,8 @@ ds_status ds_portrait_compute(ds_portrait_context *ctx, const char *text, ds_lev
         p->population = p->rows[i].figure[DS_SCOPE_TERRITORY].numerator;
         p->qpv_population = p->rows[i].figure[DS_SCOPE_QPV].numerator;
     }
+    if (st == DS_OK)
+        st = ds_portrait_ages_compute(p, err);
     for (size_t i = 0; st == DS_OK && i < p->n_rows; i++) {
         for (int s = 0; s < DS_SCOPE_COUNT; s++)
             p->withheld += p->rows[i].figure[s].withheld;
@@ -1271,6 +1295,7 @@ void ds_portrait_free(ds_portrait *p)
     free(p->rows);
     ds_code_list_free(&p->qpv);
     free(p->members.items); /* the strings belong to the pool or the context */
+    ds_portrait_ages_free(p);
     ds_pool_free(&p->pool);
     free(p);
 }

@@ -33,6 +33,7 @@
 #include "diagsante/referential.h"
 #include "portrait_map.h"
 #include "portrait_model.h"
+#include "portrait_pyramid.h"
 #include "portrait_write.h"
 
 #define NNBSP "\xE2\x80\xAF" /* U+202F narrow no-break space: thousands, before % */
@@ -1110,14 +1111,16 @@ static void chapter_section(html *h, int chapter)
     if (!chapter_has_rows(h->p, chapter)) {
         fputs("<p class=\"vide\">Aucun indicateur de ce chapitre dans ce portrait (le "
               "dictionnaire retenu n’en a pas, ou aucun fichier de données ne les "
-              "fournit).</p>\n</section>\n", f);
-        return;
+              "fournit).</p>\n", f);
+    } else {
+        notes n = {0};
+        findings(h, chapter);
+        table(h, chapter, &n);
+        free(n.text);
+        charts(h, chapter);
     }
-    notes n = {0};
-    findings(h, chapter);
-    table(h, chapter, &n);
-    free(n.text);
-    charts(h, chapter);
+    if (chapter == 1) /* the age pyramid, when [ages] is given */
+        ds_portrait_pyramid_html(f, h->p, h->threshold);
     fputs("</section>\n", f);
 }
 
@@ -1271,7 +1274,14 @@ static void provenance(html *h, const char *date)
         fputs(ds_sha256_file(paths[i], hex) ? hex : "illisible", f);
         fputs("</code></td></tr>\n", f);
     }
-    fputs("</tbody></table>\n<p>Référentiel géographique : ", f);
+    fputs("</tbody></table>\n", f);
+    if (h->c->n_cited > 0) {
+        fputs("<h3>Sources</h3>\n<ul class=\"sources\">\n", f);
+        for (size_t i = 0; i < h->c->n_cited; i++)
+            fputs("<li>", f), esc(f, h->c->cited[i]), fputs("</li>\n", f);
+        fputs("</ul>\n", f);
+    }
+    fputs("<p>Référentiel géographique : ", f);
     esc(f, ds_portrait_referential_vintage(p));
     fprintf(f, ". Seuil de diffusion : %s ; niveau de confiance : %s" NNBSP "%%.</p>\n",
             h->threshold, h->confidence);

@@ -81,6 +81,12 @@ struct ds_portrait_context {
     ds_figure **reference_figures;
     size_t cap_reference;
     ds_pool pool;         /* strings of those figures */
+    /* [ages]: one count pseudo-indicator per age column, at ind[n_ind + k] (k < n_age),
+     * and the reference sides already computed (key "level:code"). */
+    size_t n_age;
+    ds_indicator *age_ind;
+    struct age_ref *age_refs;
+    size_t n_age_refs, cap_age_refs;
     /* SHA-256 of the inputs (ds_portrait_inputs order), computed once for a batch. */
     size_t n_hashed;
     char (*sha256)[65];   /* "" when a file could not be read */
@@ -100,7 +106,23 @@ struct ds_portrait {
     ds_portrait_row *rows;
     double population, qpv_population;
     size_t withheld;
+    bool has_ages;
+    ds_age_pyramid ages;
     ds_pool pool;
 };
+
+/* (portrait.c) Where indicator i's columns are (any index of ctx->ind). */
+void ds_portrait_locate(ds_portrait_context *ctx, size_t i);
+/* (portrait.c) The figure of indicator i for a place of `level` (DS_LEVEL_COUNT:
+ * France), not yet submitted to the disclosure rule. */
+ds_status ds_portrait_place_figure(ds_portrait_context *ctx, size_t i, ds_level level,
+                                   const char *code, ds_figure *f, ds_pool *pool, ds_error *err);
+
+/* (portrait_ages.c) The age columns as pseudo-indicators, after the indicators are
+ * chosen; their sides; freeing. */
+ds_status ds_portrait_ages_prepare(ds_portrait_context *ctx, ds_error *err);
+void ds_portrait_ages_context_free(ds_portrait_context *ctx);
+ds_status ds_portrait_ages_compute(ds_portrait *p, ds_error *err);
+void ds_portrait_ages_free(ds_portrait *p);
 
 #endif

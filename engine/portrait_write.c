@@ -436,6 +436,52 @@ static const char *input_sha(const ds_portrait *p, size_t i, size_t n, const cha
     return i < ctx->n_hashed && ctx->sha256[i][0] ? ctx->sha256[i] : NULL;
 }
 
+/* ,"ages":{...} when the configuration has [ages]: the groups, and per side (territory,
+ * reference) the place, its total and its cells (count and percent, null when withheld). */
+static void json_age_side(FILE *f, const ds_age_pyramid *a, const ds_age_side *side)
+{
+    fputs("{\"code\":", f), ds_json_string(f, side->code);
+    fputs(",\"name\":", f), ds_json_string(f, side->name);
+    fprintf(f, ",\"available\":%s,\"flag\":", side->available ? "true" : "false");
+    ds_json_string(f, side->flag);
+    fputs(",\"total\":", f), json_number(f, side->available ? side->total : NAN);
+    fputs(",\"cells\":[", f);
+    for (size_t k = 0; side->available && k < a->groups * (size_t)a->sexes; k++) {
+        const ds_age_cell *c = &side->cells[k];
+        fprintf(f, "%s{\"group\":%zu,\"sex\":\"%s\",\"count\":", k ? "," : "",
+                k / (size_t)a->sexes, a->sexes == 1 ? "ensemble" : k % 2 == 0 ? "hommes" : "femmes");
+        json_number(f, c->count);
+        fputs(",\"percent\":", f), json_number(f, c->percent);
+        fprintf(f, ",\"withheld\":%s}", !c->withheld ? "false" : c->secondary ? "\"secondary\""
+                                                                            : "\"primary\"");
+    }
+    fputs("]}", f);
+}
+
+static void json_ages(FILE *f, const ds_portrait *p)
+{
+    const ds_age_pyramid *a = ds_portrait_ages(p);
+    if (a == NULL)
+        return;
+    fputs(",\"ages\":{\"groups\":[", f);
+    for (size_t g = 0; g < a->groups; g++) {
+        fputs(g ? "," : "", f);
+        fputs("{\"label\":", f), ds_json_string(f, a->group[g].label);
+        fputs(",\"columns\":[", f), ds_json_string(f, a->group[g].column[0]);
+        if (a->sexes == 2)
+            fputc(',', f), ds_json_string(f, a->group[g].column[1]);
+        fputs("]}", f);
+    }
+    fprintf(f, "],\"sexes\":%d,\"territory\":", a->sexes);
+    json_age_side(f, a, &a->territory);
+    fputs(",\"reference\":", f);
+    if (a->has_reference)
+        json_age_side(f, a, &a->reference);
+    else
+        fputs("null", f);
+    fputc('}', f);
+}
+
 static bool write_json_object(FILE *f, const ds_portrait *p, bool one_line)
 {
     const ds_config *c = ds_portrait_config(p);
@@ -472,7 +518,9 @@ static bool write_json_object(FILE *f, const ds_portrait *p, bool one_line)
         fputs(i ? "," : "", f), fputs(sep, f);
         json_row(f, p, ds_portrait_row_at(p, i));
     }
-    fputs(sep, f), fputs("]}\n", f);
+    fputs(sep, f), fputs("]", f);
+    json_ages(f, p);
+    fputs("}\n", f);
     return !ferror(f);
 }
 

@@ -71,6 +71,23 @@ COLUMNS = ["P21_POP"] + list(DENOMINATORS) + [c[0] for c in COUNTED] + ["deces_a
 COLUMNS = list(dict.fromkeys(COLUMNS))
 
 
+# Ages by sex (the INSEE RP names of the "évolution et structure de la population"
+# base), invented from their own seed so that the other columns keep their values:
+# a fixed profile of shares, perturbed per commune, rounded to whole people summing to
+# the population (the remainder goes to the largest cell).
+AGE_COLUMNS = [f"P21_{sex}{band}" for band in ("0014", "1529", "3044", "4559", "6074", "75P")
+               for sex in ("H", "F")]
+AGE_PROFILE = [8.0, 7.6, 7.2, 7.0, 8.2, 8.4, 10.0, 10.6, 9.2, 10.2, 4.6, 9.0]
+rng_ages = random.Random(20261124)
+
+
+def ages(pop):
+    weights = [w * rng_ages.uniform(0.8, 1.2) for w in AGE_PROFILE]
+    cells = [int(pop * w / sum(weights)) for w in weights]
+    cells[weights.index(max(weights))] += pop - sum(cells)
+    return cells
+
+
 def write(path, header, rows):
     with open(os.path.join(OUT, path), "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, delimiter=";", lineterminator="\n")
@@ -85,7 +102,9 @@ def main():
         pop = int(c["population_municipale"] or 0)
         r = counts(pop)
         rows.append([c["code"], c["name"]] + [r[k] for k in COLUMNS])
-    write("communes.csv", ["code", "libelle"] + COLUMNS, rows)
+    for row in rows:
+        row.extend(ages(row[2]))
+    write("communes.csv", ["code", "libelle"] + COLUMNS + AGE_COLUMNS, rows)
 
     # QPV of the EPCI: populations close to the real ones (INSEE 2018), figures invented.
     qpv = [("QP065001", "Tarbes Ouest", 1516), ("QP065002", "Tarbes Nord", 2357),

@@ -26,6 +26,9 @@
  *                              by ds_table_load; a france file has one row)
  *                  column.ID.numerator | .denominator | .value = COLUMN
  *                              reads indicator ID from COLUMN instead of the dictionary's
+ *                  column.ID.ROLE.LEVEL = COLUMN   the same for the files of one level
+ *                              only (LEVEL: commune, iris, qpv, epci, departement, region,
+ *                              france); it wins over column.ID.ROLE at that level
  *   [references]   departement, region, france = yes|no   (default yes)
  *                  confidence  0.95 (default), in (0, 1)
  *   [geometry]     communes, qpv, iris = FILE.shp; commune_id, qpv_id, iris_id = FIELD
@@ -35,6 +38,16 @@
  *                  title       the report's title (default "Diagnostic local de santé")
  *                  fictitious  yes when the figures are invented (the report says
  *                              "données fictives" on every page)
+ *                  source      a source to cite in the report's provenance section
+ *                              (repeatable: one line of text per source, in order)
+ *   [ages]         group = LABEL, COLUMN  or  group = LABEL, MEN_COLUMN, WOMEN_COLUMN
+ *                              one age group, youngest first (repeatable; every group
+ *                              with the same number of columns): the counts are read
+ *                              like a count indicator's (published rows, else summed
+ *                              over the communes or their IRIS) and drawn as an age
+ *                              pyramid (two sexes) or an age structure (one column)
+ *                  reference   departement (default), region, france or none: the
+ *                              outline drawn over the territory's bars
  *
  * Booleans accept yes/no, oui/non, true/false, 1/0. */
 #ifndef DIAGSANTE_CONFIG_H
@@ -75,7 +88,22 @@ typedef struct ds_column_override {
     ds_column_role role;
     char *column;
     size_t line;
+    ds_data_level level;   /* DS_DATA_LEVEL_COUNT: every level */
 } ds_column_override;
+
+/* [ages] group = LABEL, COLUMN[, COLUMN] */
+typedef struct ds_age_group {
+    char *label;
+    char *column[2];       /* both sexes: column[0] only; else men, women */
+} ds_age_group;
+
+/* [ages] reference */
+typedef enum ds_age_reference {
+    DS_AGE_REF_DEPARTEMENT = 0,
+    DS_AGE_REF_REGION,
+    DS_AGE_REF_FRANCE,
+    DS_AGE_REF_NONE
+} ds_age_reference;
 
 typedef struct ds_config {
     char *path;                 /* the .ini file */
@@ -109,6 +137,13 @@ typedef struct ds_config {
     bool out_html, out_csv, out_json, out_geojson, out_excel;
     char *title;
     bool fictitious;
+    size_t n_cited;
+    char **cited;               /* [outputs] source lines, in order */
+    /* [ages] */
+    size_t n_age_groups;
+    ds_age_group *age_groups;   /* youngest first; none when n_age_groups is 0 */
+    int age_sexes;              /* 1 (both together) or 2 (men, women); 0 when none */
+    ds_age_reference age_reference;
 } ds_config;
 
 /* Reads path. On success *out owns a new configuration (ds_config_free). DS_ENOINPUT

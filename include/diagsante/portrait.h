@@ -155,6 +155,37 @@ const ds_config *ds_portrait_config(const ds_portrait *p);
 const char *ds_portrait_referential_vintage(const ds_portrait *p);
 size_t ds_portrait_withheld_count(const ds_portrait *p); /* figures withheld, all scopes */
 
+/* The age pyramid ([ages] of the configuration): the count of every age group (and
+ * sex) for the territory and for a reference, and its share of the place's population
+ * (the sum of its cells). A count from 1 to threshold - 1 is withheld with its share
+ * (and, when it is the only one of its side, the next smallest as well: the total
+ * minus the others would reveal it); count and percent are then NaN. */
+typedef struct ds_age_cell {
+    double count, percent;     /* percent of the side's total, 0-100 */
+    bool withheld, secondary;
+} ds_age_cell;
+
+typedef struct ds_age_side {
+    bool available;            /* every cell known: count and percent (unless withheld) */
+    const char *code, *name;   /* the place ("FRANCE" for France) */
+    const char *flag;          /* why not available, in French; or NULL */
+    double total;              /* sum of the cells (the population by age) */
+    ds_age_cell *cells;        /* groups x sexes, group-major: cells[g * sexes + s] */
+} ds_age_side;
+
+typedef struct ds_age_pyramid {
+    size_t groups;
+    int sexes;                 /* 1: both sexes together; 2: men (s = 0) and women (s = 1) */
+    const ds_age_group *group; /* the configuration's: label and columns, youngest first */
+    ds_age_side territory;
+    bool has_reference;        /* [ages] reference is not none and the territory has one */
+    ds_age_side reference;
+} ds_age_pyramid;
+
+/* The age pyramid of the portrait; NULL when the configuration has no [ages]. Owned by
+ * the portrait. */
+const ds_age_pyramid *ds_portrait_ages(const ds_portrait *p);
+
 /* What to write. */
 typedef struct ds_portrait_outputs {
     bool csv, json, html, geojson, excel;

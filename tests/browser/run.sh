@@ -7,6 +7,7 @@
 #  - the rendered DOM holds the cover, the three portraits, the nine chapters, the
 #    methods and the provenance (h2/h3 titles), the charts and the tables;
 #  - a 1240x1754 screenshot (A4 at 150 dpi) exists and is not blank;
+#  - the age pyramid (the demo has [ages]) is there with its title and data table;
 #  - printed to PDF it gives A4 pages, several of them (page breaks between portraits);
 #  - with the shared open data next to the project, the variant with maps
 #    (diagnostic_cartes.ini) renders its choropleths.
@@ -60,6 +61,14 @@ svg=$(grep -o '<svg' "$TMP/dom.html" | wc -l)
 tables=$(grep -o '<table' "$TMP/dom.html" | wc -l)
 [ "$svg" -ge 20 ] && ok "$svg charts" || fail "$svg charts (<svg>) in the DOM, expected at least 20"
 [ "$tables" -ge 10 ] && ok "$tables tables" || fail "$tables tables in the DOM, expected at least 10"
+# The demo configuration has [ages]: the pyramid (SVG with its title, and its table).
+if grep -qF '<svg class="pyramide" role="img"' "$TMP/dom.html" &&
+   grep -qF '<title id="pyr-titre">Pyramide des âges' "$TMP/dom.html" &&
+   grep -qF '<table class="indicateurs pyramide">' "$TMP/dom.html"; then
+    ok "age pyramid"
+else
+    fail "no age pyramid (svg.pyramide with its title and table) in the rendered DOM"
+fi
 grep -qF 'class="fictif-filigrane"' "$TMP/dom.html" && ok "données fictives watermark" ||
     fail "no 'Données fictives' watermark"
 

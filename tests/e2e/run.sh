@@ -534,6 +534,24 @@ if [ -r "$SHARED/communes_2018/communes_occitanie_2018_lb93.shp" ] &&
         echo "skipped: portrait-geojson-independent-check (python3-geopandas missing)"
     fi
 fi
+# --- the real portrait (make demo-occitanie): Toulouse Métropole from the shared data,
+# figures recomputed from the raw files and disclosure scanned (tests/tools/occitanie_check.py).
+if [ -r "$SHARED/iris_occitanie/iris_indicateurs_occitanie.csv" ] && command -v python3 > /dev/null; then
+    if sh scripts/demo_occitanie.sh "$(dirname "$BIN")" "$SHARED" "$TMP/occitanie" > "$TMP/occ.out" 2>&1; then
+        echo "ok occitanie-demo"
+        if python3 tests/tools/occitanie_check.py "$TMP/occitanie/portrait" "$SHARED" 5 > "$TMP/occ.check" 2>&1; then
+            echo "ok occitanie-independent-check ($(tail -1 "$TMP/occ.check"))"
+        else
+            echo "FAIL occitanie-independent-check:"; sed 's/^/    /' "$TMP/occ.check" | head -20; failed=1
+        fi
+    else
+        echo "FAIL occitanie-demo:"; sed 's/^/    /' "$TMP/occ.out" | tail -10; failed=1
+    fi
+    expect occitanie-no-data 1 sh scripts/demo_occitanie.sh "$(dirname "$BIN")" "$TMP/nonexistent" "$TMP/occ2" &&
+        has occitanie-no-data "$TMP/err" "lacks iris_occitanie/iris_indicateurs_occitanie.csv"
+else
+    echo "skipped: occitanie (../shared/data or python3 missing)"
+fi
 
 if [ -r "$SHARED/insee/qpv2015/DEMO_2017.csv" ]; then
     # Figures from Python's csv module: 1346 rows; 239 header fields of which 33 named.
