@@ -12,22 +12,16 @@
 #include <time.h>
 
 #include "diagsante/output.h"
+#include "numfmt.h"
 #include "portrait_write.h"
 
 /* --- small formatting helpers shared with the HTML writer -------------------------------- */
 
-/* A number in the shortest form that reads back exactly ("%.17g" trimmed), "" for NaN. */
+/* A number in the shortest of "%.15g", "%.16g", "%.17g" that reads back exactly, "" for
+ * NaN (numfmt.c, without printf for the common cases). */
 const char *ds_fmt_number(double v, char buf[40])
 {
-    if (!isfinite(v)) {
-        buf[0] = '\0';
-        return buf;
-    }
-    for (int digits = 15; digits <= 17; digits++) {
-        snprintf(buf, 40, "%.*g", digits, v);
-        if (strtod(buf, NULL) == v)
-            break;
-    }
+    ds_fmt_double(v, buf);
     return buf;
 }
 
