@@ -341,6 +341,10 @@ ds_status ds_portrait_context_open(const ds_config *config, ds_portrait_context 
     ds_portrait_context *ctx = calloc(1, sizeof *ctx);
     if (ctx == NULL)
         return ds_error_set(err, DS_ENOMEM, "out of memory");
+    if (pthread_mutex_init(&ctx->lock, NULL) != 0) {
+        free(ctx);
+        return ds_error_set(err, DS_ENOMEM, "cannot create a mutex");
+    }
     ctx->config = config;
     ds_status st = ds_referential_open(config->referential_dir, &ctx->ref, err);
     if (st == DS_OK && config->qpv_communes != NULL)
@@ -389,8 +393,10 @@ void ds_portrait_context_free(ds_portrait_context *ctx)
         free(ctx->sources[s].row_of);
     }
     free(ctx->sources);
-    for (size_t i = 0; i < ctx->n_ranks; i++)
-        free(ctx->ranks[i].values);
+    for (size_t i = 0; i < ctx->n_ranks; i++) {
+        free(ctx->ranks[i]->values);
+        free(ctx->ranks[i]);
+    }
     free(ctx->ranks);
     free(ctx->cols);
     free(ctx->ind);
@@ -405,6 +411,7 @@ void ds_portrait_context_free(ds_portrait_context *ctx)
     ds_code_list_free(&ctx->metropolitan);
     ds_dictionary_free(ctx->dict);
     ds_referential_free(ctx->ref);
+    pthread_mutex_destroy(&ctx->lock);
     free(ctx);
 }
 
@@ -721,20 +728,21 @@ static int compare_doubles_desc(const void *a, const void *b)
 }
 
 /* The values of indicator i for every territory of `level` in région `region`, sorted
- * from the highest (cached in the context). */
-static const rank_cache *rank_values(ds_portrait_context *ctx, size_t i, ds_level level,
-                                     const char *region, ds_pool *pool, ds_error *err)
+ * from the highest (cached in the context, under its lock; the cache entry stays valid
+ * and unchanged until the context is freed). */
+static const rank_cache *rank_values_locked(ds_portrait_context *ctx, size_t i, ds_level level,
+                                            const char *region, ds_pool *pool, ds_error *err)
 {
     for (size_t k = 0; k < ctx->n_ranks; k++)
-        if (ctx->ranks[k].indicator == i && ctx->ranks[k].level == level &&
-            strcmp(ctx->ranks[k].region, region) == 0)
-            return &ctx->ranks[k];
+        if (ctx->ranks[k]->indicator == i && ctx->ranks[k]->level == level &&
+            strcmp(ctx->ranks[k]->region, region) == 0)
+            return ctx->ranks[k];
     ds_code_list units = {0};
     if (ds_referential_members(ctx->ref, DS_LEVEL_REGION, region, level, &units, err) != DS_OK)
         return NULL;
     if (ctx->n_ranks == ctx->cap_ranks) {
         size_t cap = ctx->cap_ranks * 2 + 16;
-        rank_cache *grown = realloc(ctx->ranks, cap * sizeof *grown);
+        rank_cache **grown = realloc(ctx->ranks, cap * sizeof *grown);
         if (grown == NULL) {
             ds_code_list_free(&units);
             ds_error_set(err, DS_ENOMEM, "out of memory");
@@ -742,8 +750,11 @@ static const rank_cache *rank_values(ds_portrait_context *ctx, size_t i, ds_leve
         }
         ctx->ranks = grown, ctx->cap_ranks = cap;
     }
+    rank_cache *rc = malloc(sizeof *rc);
     double *values = malloc((units.count + 1) * sizeof *values);
-    if (values == NULL) {
+    if (rc == NULL || values == NULL) {
+        free(rc);
+        free(values);
         ds_code_list_free(&units);
         ds_error_set(err, DS_ENOMEM, "out of memory");
         return NULL;
@@ -759,13 +770,23 @@ static const rank_cache *rank_values(ds_portrait_context *ctx, size_t i, ds_leve
     }
     ds_code_list_free(&units);
     if (st != DS_OK) {
+        free(rc);
         free(values);
         return NULL;
     }
     qsort(values, n, sizeof *values, compare_doubles_desc);
-    rank_cache *rc = &ctx->ranks[ctx->n_ranks++];
     *rc = (rank_cache){i, level, "", n, values};
     snprintf(rc->region, sizeof rc->region, "%s", region);
+    ctx->ranks[ctx->n_ranks++] = rc;
+    return rc;
+}
+
+static const rank_cache *rank_values(ds_portrait_context *ctx, size_t i, ds_level level,
+                                     const char *region, ds_pool *pool, ds_error *err)
+{
+    pthread_mutex_lock(&ctx->lock);
+    const rank_cache *rc = rank_values_locked(ctx, i, level, region, pool, err);
+    pthread_mutex_unlock(&ctx->lock);
     return rc;
 }
 
@@ -1092,8 +1113,8 @@ static ds_status reference_codes(ds_portrait *p)
 /* The figures of a reference (département, région: level and code; France: level
  * DS_LEVEL_COUNT) for every indicator, computed on first use and kept in the context:
  * a batch of communes asks for the same few references thousands of times. */
-static const ds_figure *reference_figures(ds_portrait_context *ctx, ds_level level,
-                                          const char *code, ds_error *err)
+static const ds_figure *reference_figures_locked(ds_portrait_context *ctx, ds_level level,
+                                                 const char *code, ds_error *err)
 {
     char key[64];
     snprintf(key, sizeof key, "%d:%s", (int)level, code);
@@ -1132,6 +1153,17 @@ static const ds_figure *reference_figures(ds_portrait_context *ctx, ds_level lev
         return NULL;
     }
     ctx->reference_figures[id] = figs;
+    return figs;
+}
+
+/* The same under the context's lock (the figures stay valid until the context is
+ * freed). */
+static const ds_figure *reference_figures(ds_portrait_context *ctx, ds_level level,
+                                          const char *code, ds_error *err)
+{
+    pthread_mutex_lock(&ctx->lock);
+    const ds_figure *figs = reference_figures_locked(ctx, level, code, err);
+    pthread_mutex_unlock(&ctx->lock);
     return figs;
 }
 
