@@ -198,7 +198,10 @@ size_t ds_fmt_double(double v, char buf[DS_FMT_DOUBLE_MAX])
         return fmt_slow(v, buf);
     uint64_t m = fraction | (UINT64_C(1) << 52);
     bool negative = (bits >> 63) != 0;
-    int e10 = (int)floor(log10(a));
+    /* floor(e2 log10 2) with 78913 / 2^18 ~ log10 2 (e2 in -73..51): the decimal
+     * exponent of a or one less; fmt_digits corrects it. */
+    int e2 = biased - 1023;
+    int e10 = e2 >= 0 ? e2 * 78913 / 262144 : -((-e2 * 78913 + 262143) / 262144);
     for (int n = 15; n <= 17; n++) {
         size_t len;
         bool round_trips;

@@ -1188,19 +1188,19 @@ static ds_status compute_row(ds_portrait *p, size_t i, ds_portrait_row *row, ds_
                 f->flag = "le territoire s'étend sur plusieurs départements ou régions";
             continue;
         }
-        const ds_figure *cached = reference_figures(ctx, ref_levels[r], ref_codes[r], err);
-        if (cached == NULL)
+        if (p->reference[r] == NULL &&
+            (p->reference[r] = reference_figures(ctx, ref_levels[r], ref_codes[r], err)) == NULL)
             return err->status;
-        *f = cached[i];
+        *f = p->reference[r][i];
     }
     if (st != DS_OK)
         return st;
     row->figure[DS_SCOPE_FRANCE] = empty_figure();
     if (c->reference[2]) {
-        const ds_figure *cached = reference_figures(ctx, DS_LEVEL_COUNT, "FRANCE", err);
-        if (cached == NULL)
+        if (p->reference[2] == NULL &&
+            (p->reference[2] = reference_figures(ctx, DS_LEVEL_COUNT, "FRANCE", err)) == NULL)
             return err->status;
-        row->figure[DS_SCOPE_FRANCE] = cached[i];
+        row->figure[DS_SCOPE_FRANCE] = p->reference[2][i];
     }
     qpv_rows(p, i, row);
     for (int s = 0; s < DS_SCOPE_COUNT; s++)

@@ -107,6 +107,9 @@ struct ds_portrait {
     double population, qpv_population;
     size_t withheld;
     ds_pool pool;
+    /* The figures of the département, the région and France for every indicator
+     * (the context's, looked up once per portrait). */
+    const ds_figure *reference[3];
 };
 
 #endif

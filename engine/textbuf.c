@@ -79,26 +79,30 @@ void ds_textbuf_json_string(ds_textbuf *b, const char *s)
         return;
     }
     static const char HEX[] = "0123456789abcdef";
-    ds_textbuf_putc(b, '"');
-    const unsigned char *run = (const unsigned char *)s, *c = run;
-    for (;; c++) {
-        if (*c >= 0x20 && *c != '"' && *c != '\\')
+    size_t n = strlen(s);
+    if (n > (SIZE_MAX - 2) / 6 || !ds_textbuf_grow(b, 6 * n + 2))  /* the worst case */
+        return;
+    char *o = b->data + b->len;
+    *o++ = '"';
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        if (*c >= 0x20 && *c != '"' && *c != '\\') {
+            *o++ = (char)*c;
             continue;
-        ds_textbuf_put(b, (const char *)run, (size_t)(c - run));
-        if (*c == '\0')
-            break;
-        char esc[6] = {'\\', 'u', '0', '0', HEX[*c >> 4], HEX[*c & 15]};
-        switch (*c) {
-        case '"': ds_textbuf_put(b, "\\\"", 2); break;
-        case '\\': ds_textbuf_put(b, "\\\\", 2); break;
-        case '\n': ds_textbuf_put(b, "\\n", 2); break;
-        case '\r': ds_textbuf_put(b, "\\r", 2); break;
-        case '\t': ds_textbuf_put(b, "\\t", 2); break;
-        default: ds_textbuf_put(b, esc, 6);
         }
-        run = c + 1;
+        *o++ = '\\';
+        switch (*c) {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '\n': *o++ = 'n'; break;
+        case '\r': *o++ = 'r'; break;
+        case '\t': *o++ = 't'; break;
+        default:
+            *o++ = 'u', *o++ = '0', *o++ = '0';
+            *o++ = HEX[*c >> 4], *o++ = HEX[*c & 15];
+        }
     }
-    ds_textbuf_putc(b, '"');
+    *o++ = '"';
+    b->len = (size_t)(o - b->data);
 }
 
 void ds_textbuf_csv_field(ds_textbuf *b, const char *s)
