@@ -23,7 +23,7 @@ void ds_textbuf_free(ds_textbuf *b);  /* back to empty; keeps nothing */
 
 static inline void ds_textbuf_put(ds_textbuf *b, const char *s, size_t n)
 {
-    if (b->cap - b->len < n && !ds_textbuf_grow(b, n))
+    if (n == 0 || (b->cap - b->len < n && !ds_textbuf_grow(b, n)))
         return;
     memcpy(b->data + b->len, s, n);
     b->len += n;

@@ -27,9 +27,9 @@ typedef struct captured {
 static void assert_same(const ds_textbuf *b, const captured *c, const char *input)
 {
     assert_false(b->failed);
-    if (b->len != c->size || memcmp(b->data, c->data, b->len) != 0)
-        fail_msg("input \"%s\": buffer \"%.*s\", stdio \"%s\"", input, (int)b->len, b->data,
-                 c->data);
+    if (b->len != c->size || (b->len > 0 && memcmp(b->data, c->data, b->len) != 0))
+        fail_msg("input \"%s\": buffer \"%.*s\", stdio \"%s\"", input, (int)b->len,
+                 b->len > 0 ? b->data : "", c->data);
 }
 
 static const char *const STRINGS[] = {
