@@ -36,6 +36,8 @@ static const char PORTRAIT_USAGE[] =
     "  --excel              also the French-Excel tables (DIR/tables/excel/*.csv: ';',\n"
     "                       decimal comma, BOM) and DIR/portrait.xlsx (as [outputs]\n"
     "                       excel = yes; not with --all)\n"
+    "  --threads=N          with --all: threads computing the portraits, 1 to 8\n"
+    "                       (default: one per CPU); the files are the same\n"
     "  -h, --help           this help\n"
     "\n"
     "Exit status: 0 ok, 64 usage, 65 data error, 66 missing input, 74 I/O error.\n";
@@ -68,9 +70,34 @@ static void summary(const ds_portrait *p, const char *dir, const ds_portrait_out
     putchar('\n');
 }
 
+/* What the batch does with each portrait in order: the HTML report when asked, the
+ * progress line on a terminal. */
+typedef struct batch_each {
+    const char *out, *level_name;
+    bool html, progress;
+    size_t count;
+} batch_each;
+
+static ds_status each_portrait(const ds_portrait *p, size_t u, void *data, ds_error *err)
+{
+    batch_each *e = data;
+    ds_status st = DS_OK;
+    if (e->html) {
+        char sub[4200];
+        snprintf(sub, sizeof sub, "%s/%s", e->out, e->level_name);
+        mkdir(sub, 0777);
+        snprintf(sub, sizeof sub, "%s/%s/%s", e->out, e->level_name, ds_portrait_code(p));
+        ds_portrait_outputs only_html = {.html = true};
+        st = ds_portrait_write(p, sub, &only_html, err);
+    }
+    if (e->progress && ((u + 1) % 50 == 0 || u + 1 == e->count))
+        fprintf(stderr, "\r%s: %zu/%zu", e->level_name, u + 1, e->count);
+    return st;
+}
+
 /* --all: every territory of the levels in the configured territory's région. */
 static int batch(ds_portrait_context *ctx, const ds_config *config, const char *levels,
-                 const char *out, bool html)
+                 const char *out, bool html, unsigned threads)
 {
     const ds_referential *ref = ds_portrait_context_referential(ctx);
     ds_error err;
@@ -125,28 +152,15 @@ static int batch(ds_portrait_context *ctx, const ds_config *config, const char *
             code = fail(&err);
             break;
         }
-        for (size_t u = 0; u < units.count && code == 0; u++) {
-            ds_portrait *p;
-            st = ds_portrait_compute(ctx, units.items[u], level, &p, &err);
-            if (st == DS_OK &&
-                (!ds_portrait_write_table(ds_output_stream(table), p, u == 0) ||
-                 !ds_portrait_write_json_line(ds_output_stream(json), p)))
-                st = ds_error_set(&err, DS_EIO, "%s: write error", table_path);
-            if (st == DS_OK && html) {
-                char sub[4200];
-                snprintf(sub, sizeof sub, "%s/%s", out, name);
-                mkdir(sub, 0777);
-                snprintf(sub, sizeof sub, "%s/%s/%s", out, name, units.items[u]);
-                ds_portrait_outputs only_html = {.html = true};
-                st = ds_portrait_write(p, sub, &only_html, &err);
-            }
-            ds_portrait_free(p);
-            if (st != DS_OK)
-                code = fail(&err);
-            done++;
-            if (progress && (done % 50 == 0 || u + 1 == units.count))
-                fprintf(stderr, "\r%s: %zu/%zu", name, u + 1, units.count);
-        }
+        batch_each each = {out, name, html, progress, units.count};
+        ds_portrait_batch job = {level, &units, threads,
+                                 ds_output_stream(table), ds_output_stream(json),
+                                 table_path, json_path, each_portrait, &each};
+        st = ds_portrait_batch_run(ctx, &job, &err);
+        if (st != DS_OK)
+            code = fail(&err);
+        else
+            done += units.count;
         if (progress)
             fputc('\n', stderr);
         if (code == 0 && (ds_output_commit(table, &err) != DS_OK ||
@@ -167,7 +181,7 @@ static int batch(ds_portrait_context *ctx, const ds_config *config, const char *
 
 int command_portrait(int argc, char **argv)
 {
-    enum { OPT_CONFIG = 256, OPT_OUT, OPT_TERRITORY, OPT_ALL, OPT_HTML, OPT_EXCEL };
+    enum { OPT_CONFIG = 256, OPT_OUT, OPT_TERRITORY, OPT_ALL, OPT_HTML, OPT_EXCEL, OPT_THREADS };
     static const struct option options[] = {
         {"config", required_argument, NULL, OPT_CONFIG},
         {"out", required_argument, NULL, OPT_OUT},
@@ -175,10 +189,12 @@ int command_portrait(int argc, char **argv)
         {"all", required_argument, NULL, OPT_ALL},
         {"html", no_argument, NULL, OPT_HTML},
         {"excel", no_argument, NULL, OPT_EXCEL},
+        {"threads", required_argument, NULL, OPT_THREADS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *config_path = NULL, *out = NULL, *territory = NULL, *all = NULL;
     bool html = false, excel = false;
+    unsigned threads = 0;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
@@ -189,6 +205,15 @@ int command_portrait(int argc, char **argv)
         case OPT_ALL: all = optarg; break;
         case OPT_HTML: html = true; break;
         case OPT_EXCEL: excel = true; break;
+        case OPT_THREADS: {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            _Static_assert(DS_PORTRAIT_MAX_THREADS == 8, "the messages say 8");
+            if (*optarg == '\0' || *end != '\0' || n < 1 || n > DS_PORTRAIT_MAX_THREADS)
+                return usage_error("--threads takes a number from 1 to 8, not '%s'", optarg);
+            threads = (unsigned)n;
+            break;
+        }
         case 'h': fputs(PORTRAIT_USAGE, stdout); return 0;
         default: return usage_error("%s", "portrait: bad option");
         }
@@ -212,7 +237,7 @@ int command_portrait(int argc, char **argv)
         config->out_excel = true;
     int code = 0;
     if (all != NULL) {
-        code = batch(ctx, config, all, out, html);
+        code = batch(ctx, config, all, out, html, threads);
     } else {
         ds_portrait *p;
         ds_level level = territory == NULL && config->level_given ? config->level

@@ -352,6 +352,10 @@ ds_status ds_portrait_context_open(const ds_config *config, ds_portrait_context 
     ds_portrait_context *ctx = calloc(1, sizeof *ctx);
     if (ctx == NULL)
         return ds_error_set(err, DS_ENOMEM, "out of memory");
+    if (pthread_mutex_init(&ctx->lock, NULL) != 0) {
+        free(ctx);
+        return ds_error_set(err, DS_ENOMEM, "cannot create a mutex");
+    }
     ctx->config = config;
     ds_status st = ds_referential_open(config->referential_dir, &ctx->ref, err);
     if (st == DS_OK && config->qpv_communes != NULL)
@@ -402,8 +406,10 @@ void ds_portrait_context_free(ds_portrait_context *ctx)
         free(ctx->sources[s].row_of);
     }
     free(ctx->sources);
-    for (size_t i = 0; i < ctx->n_ranks; i++)
-        free(ctx->ranks[i].values);
+    for (size_t i = 0; i < ctx->n_ranks; i++) {
+        free(ctx->ranks[i]->values);
+        free(ctx->ranks[i]);
+    }
     free(ctx->ranks);
     free(ctx->cols);
     free(ctx->ind);
@@ -419,6 +425,7 @@ void ds_portrait_context_free(ds_portrait_context *ctx)
     ds_code_list_free(&ctx->metropolitan);
     ds_dictionary_free(ctx->dict);
     ds_referential_free(ctx->ref);
+    pthread_mutex_destroy(&ctx->lock);
     free(ctx);
 }
 
@@ -743,20 +750,21 @@ static int compare_doubles_desc(const void *a, const void *b)
 }
 
 /* The values of indicator i for every territory of `level` in région `region`, sorted
- * from the highest (cached in the context). */
-static const rank_cache *rank_values(ds_portrait_context *ctx, size_t i, ds_level level,
-                                     const char *region, ds_pool *pool, ds_error *err)
+ * from the highest (cached in the context, under its lock; the cache entry stays valid
+ * and unchanged until the context is freed). */
+static const rank_cache *rank_values_locked(ds_portrait_context *ctx, size_t i, ds_level level,
+                                            const char *region, ds_pool *pool, ds_error *err)
 {
     for (size_t k = 0; k < ctx->n_ranks; k++)
-        if (ctx->ranks[k].indicator == i && ctx->ranks[k].level == level &&
-            strcmp(ctx->ranks[k].region, region) == 0)
-            return &ctx->ranks[k];
+        if (ctx->ranks[k]->indicator == i && ctx->ranks[k]->level == level &&
+            strcmp(ctx->ranks[k]->region, region) == 0)
+            return ctx->ranks[k];
     ds_code_list units = {0};
     if (ds_referential_members(ctx->ref, DS_LEVEL_REGION, region, level, &units, err) != DS_OK)
         return NULL;
     if (ctx->n_ranks == ctx->cap_ranks) {
         size_t cap = ctx->cap_ranks * 2 + 16;
-        rank_cache *grown = realloc(ctx->ranks, cap * sizeof *grown);
+        rank_cache **grown = realloc(ctx->ranks, cap * sizeof *grown);
         if (grown == NULL) {
             ds_code_list_free(&units);
             ds_error_set(err, DS_ENOMEM, "out of memory");
@@ -764,8 +772,11 @@ static const rank_cache *rank_values(ds_portrait_context *ctx, size_t i, ds_leve
         }
         ctx->ranks = grown, ctx->cap_ranks = cap;
     }
+    rank_cache *rc = malloc(sizeof *rc);
     double *values = malloc((units.count + 1) * sizeof *values);
-    if (values == NULL) {
+    if (rc == NULL || values == NULL) {
+        free(rc);
+        free(values);
         ds_code_list_free(&units);
         ds_error_set(err, DS_ENOMEM, "out of memory");
         return NULL;
@@ -781,13 +792,23 @@ static const rank_cache *rank_values(ds_portrait_context *ctx, size_t i, ds_leve
     }
     ds_code_list_free(&units);
     if (st != DS_OK) {
+        free(rc);
         free(values);
         return NULL;
     }
     qsort(values, n, sizeof *values, compare_doubles_desc);
-    rank_cache *rc = &ctx->ranks[ctx->n_ranks++];
     *rc = (rank_cache){i, level, "", n, values};
     snprintf(rc->region, sizeof rc->region, "%s", region);
+    ctx->ranks[ctx->n_ranks++] = rc;
+    return rc;
+}
+
+static const rank_cache *rank_values(ds_portrait_context *ctx, size_t i, ds_level level,
+                                     const char *region, ds_pool *pool, ds_error *err)
+{
+    pthread_mutex_lock(&ctx->lock);
+    const rank_cache *rc = rank_values_locked(ctx, i, level, region, pool, err);
+    pthread_mutex_unlock(&ctx->lock);
     return rc;
 }
 
@@ -1114,8 +1135,8 @@ static ds_status reference_codes(ds_portrait *p)
 /* The figures of a reference (département, région: level and code; France: level
  * DS_LEVEL_COUNT) for every indicator, computed on first use and kept in the context:
  * a batch of communes asks for the same few references thousands of times. */
-static const ds_figure *reference_figures(ds_portrait_context *ctx, ds_level level,
-                                          const char *code, ds_error *err)
+static const ds_figure *reference_figures_locked(ds_portrait_context *ctx, ds_level level,
+                                                 const char *code, ds_error *err)
 {
     char key[64];
     snprintf(key, sizeof key, "%d:%s", (int)level, code);
@@ -1157,6 +1178,17 @@ static const ds_figure *reference_figures(ds_portrait_context *ctx, ds_level lev
     return figs;
 }
 
+/* The same under the context's lock (the figures stay valid until the context is
+ * freed). */
+static const ds_figure *reference_figures(ds_portrait_context *ctx, ds_level level,
+                                          const char *code, ds_error *err)
+{
+    pthread_mutex_lock(&ctx->lock);
+    const ds_figure *figs = reference_figures_locked(ctx, level, code, err);
+    pthread_mutex_unlock(&ctx->lock);
+    return figs;
+}
+
 static ds_status compute_row(ds_portrait *p, size_t i, ds_portrait_row *row, ds_error *err)
 {
     ds_portrait_context *ctx = p->ctx;
@@ -1178,19 +1210,19 @@ static ds_status compute_row(ds_portrait *p, size_t i, ds_portrait_row *row, ds_
                 f->flag = "le territoire s'étend sur plusieurs départements ou régions";
             continue;
         }
-        const ds_figure *cached = reference_figures(ctx, ref_levels[r], ref_codes[r], err);
-        if (cached == NULL)
+        if (p->reference[r] == NULL &&
+            (p->reference[r] = reference_figures(ctx, ref_levels[r], ref_codes[r], err)) == NULL)
             return err->status;
-        *f = cached[i];
+        *f = p->reference[r][i];
     }
     if (st != DS_OK)
         return st;
     row->figure[DS_SCOPE_FRANCE] = empty_figure();
     if (c->reference[2]) {
-        const ds_figure *cached = reference_figures(ctx, DS_LEVEL_COUNT, "FRANCE", err);
-        if (cached == NULL)
+        if (p->reference[2] == NULL &&
+            (p->reference[2] = reference_figures(ctx, DS_LEVEL_COUNT, "FRANCE", err)) == NULL)
             return err->status;
-        row->figure[DS_SCOPE_FRANCE] = cached[i];
+        row->figure[DS_SCOPE_FRANCE] = p->reference[2][i];
     }
     qpv_rows(p, i, row);
     for (int s = 0; s < DS_SCOPE_COUNT; s++)

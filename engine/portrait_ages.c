@@ -10,6 +10,7 @@
  * of its side, the next smallest count too. */
 #include "portrait_model.h"
 
+#include <pthread.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,9 +144,11 @@ static ds_status compute_side(ds_portrait_context *ctx, ds_level level, const ch
     return DS_OK;
 }
 
-/* The reference side, computed once per context and place. */
-static ds_status reference_side(ds_portrait_context *ctx, ds_level level, const char *code,
-                                const char *name, const ds_age_side **out, ds_error *err)
+/* The reference side, computed once per context and place; the caller holds the
+ * context's lock (batch workers share the cache, and a later call may move it). */
+static ds_status reference_side_locked(ds_portrait_context *ctx, ds_level level,
+                                       const char *code, const char *name,
+                                       const ds_age_side **out, ds_error *err)
 {
     char key[AGE_KEY_MAX];
     snprintf(key, sizeof key, "%d:%s", (int)level, code);
@@ -209,16 +212,22 @@ ds_status ds_portrait_ages_compute(ds_portrait *p, ds_error *err)
         return DS_OK;
     const char *name = level == DS_LEVEL_COUNT ? "France métropolitaine"
                                                : ds_referential_name(ctx->ref, level, code);
+    /* The portrait gets its own copy of the cells, taken under the lock: another
+     * worker's call may grow (move) the cache. */
     const ds_age_side *ref = NULL;
-    st = reference_side(ctx, level, code, name != NULL ? name : code, &ref, err);
+    pthread_mutex_lock(&ctx->lock);
+    st = reference_side_locked(ctx, level, code, name != NULL ? name : code, &ref, err);
+    if (st == DS_OK) {
+        a->reference = *ref;
+        a->reference.cells = malloc(ctx->n_age * sizeof *a->reference.cells);
+        if (a->reference.cells == NULL)
+            st = ds_error_set(err, DS_ENOMEM, "out of memory");
+        else
+            memcpy(a->reference.cells, ref->cells, ctx->n_age * sizeof *ref->cells);
+    }
+    pthread_mutex_unlock(&ctx->lock);
     if (st != DS_OK)
         return st;
-    /* The portrait gets its own copy of the cells: it may outlive a later context call. */
-    a->reference = *ref;
-    a->reference.cells = malloc(ctx->n_age * sizeof *a->reference.cells);
-    if (a->reference.cells == NULL)
-        return ds_error_set(err, DS_ENOMEM, "out of memory");
-    memcpy(a->reference.cells, ref->cells, ctx->n_age * sizeof *ref->cells);
     a->has_reference = true;
     for (size_t k = 0; k < ctx->n_age; k++)
         p->withheld += a->reference.cells[k].withheld;

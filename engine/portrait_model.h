@@ -3,6 +3,7 @@
 #ifndef DIAGSANTE_PORTRAIT_MODEL_H
 #define DIAGSANTE_PORTRAIT_MODEL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -61,6 +62,10 @@ typedef struct rank_cache {
 } rank_cache;
 
 struct ds_portrait_context {
+    /* Guards what is filled on first use (ranks, reference figures and their pool,
+     * sha256), so that batch workers can compute portraits of one context at once;
+     * everything else is read-only once the context is open. */
+    pthread_mutex_t lock;
     const ds_config *config;
     ds_referential *ref;
     ds_dictionary *dict;
@@ -73,7 +78,8 @@ struct ds_portrait_context {
     iris_row *iris;
     size_t n_iris, cap_iris;
     ds_code_list metropolitan; /* current communes of metropolitan France */
-    rank_cache *ranks;
+    rank_cache **ranks;        /* each allocated alone: a worker keeps using one while
+                                  another grows the array */
     size_t n_ranks, cap_ranks;
     /* Figures of the references (départements, régions, France), computed once per
      * context for all indicators: key "level:code" -> n_ind figures. */
@@ -109,6 +115,9 @@ struct ds_portrait {
     bool has_ages;
     ds_age_pyramid ages;
     ds_pool pool;
+    /* The figures of the département, the région and France for every indicator
+     * (the context's, looked up once per portrait). */
+    const ds_figure *reference[3];
 };
 
 /* (portrait.c) Where indicator i's columns are (any index of ctx->ind). */

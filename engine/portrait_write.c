@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <math.h>
 #include <nettle/sha2.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,22 +13,16 @@
 #include <time.h>
 
 #include "diagsante/output.h"
+#include "numfmt.h"
 #include "portrait_write.h"
 
 /* --- small formatting helpers shared with the HTML writer -------------------------------- */
 
-/* A number in the shortest form that reads back exactly ("%.17g" trimmed), "" for NaN. */
+/* A number in the shortest of "%.15g", "%.16g", "%.17g" that reads back exactly, "" for
+ * NaN (numfmt.c, without printf for the common cases). */
 const char *ds_fmt_number(double v, char buf[40])
 {
-    if (!isfinite(v)) {
-        buf[0] = '\0';
-        return buf;
-    }
-    for (int digits = 15; digits <= 17; digits++) {
-        snprintf(buf, 40, "%.*g", digits, v);
-        if (strtod(buf, NULL) == v)
-            break;
-    }
+    ds_fmt_double(v, buf);
     return buf;
 }
 
@@ -88,30 +83,42 @@ static void csv_count(FILE *f, const ds_portrait *p, const ds_figure *fig)
 
 typedef struct csv_job {
     const ds_portrait *p;
-    int chapter;          /* 0: every indicator, long form */
-    bool with_territory;  /* batch: the territory's level and code in front */
+    int chapter;          /* the chapter tables: its number */
 } csv_job;
 
-static void write_figure_line(FILE *f, const ds_portrait *p, const ds_indicator *ind,
+/* "< 5" for a withheld count, else the numerator. */
+static void tb_count(ds_textbuf *b, const ds_portrait *p, const ds_figure *fig)
+{
+    if (fig->withheld && !fig->secondary) {
+        char buf[40];
+        withheld_text(p, buf);
+        ds_textbuf_puts(b, buf);
+    } else {
+        ds_textbuf_number(b, fig->numerator);
+    }
+}
+
+static void write_figure_line(ds_textbuf *b, const ds_portrait *p, const ds_indicator *ind,
                               const char *scope, const ds_figure *fig, bool with_territory)
 {
     if (with_territory) {
-        fputs(ds_level_name(p->level), f), fputc(',', f);
-        csv_text(f, p->code), fputc(',', f);
+        ds_textbuf_puts(b, ds_level_name(p->level)), ds_textbuf_putc(b, ',');
+        ds_textbuf_csv_field(b, p->code), ds_textbuf_putc(b, ',');
     }
-    csv_text(f, ind->id), fputc(',', f);
-    csv_text(f, scope), fputc(',', f);
-    csv_text(f, fig->code), fputc(',', f);
-    csv_text(f, fig->name), fputc(',', f);
-    csv_text(f, ds_figure_origin_code(fig->origin)), fputc(',', f);
-    csv_count(f, p, fig), fputc(',', f);
-    csv_number(f, fig->denominator), fputc(',', f);
-    csv_number(f, fig->value), fputc(',', f);
-    csv_number(f, fig->lower), fputc(',', f);
-    csv_number(f, fig->upper), fputc(',', f);
-    csv_text(f, fig->method), fputc(',', f);
-    fputs(fig->withheld ? (fig->secondary ? "secondaire" : "primaire") : "", f), fputc(',', f);
-    csv_text(f, fig->flag), fputc('\n', f);
+    ds_textbuf_csv_field(b, ind->id), ds_textbuf_putc(b, ',');
+    ds_textbuf_csv_field(b, scope), ds_textbuf_putc(b, ',');
+    ds_textbuf_csv_field(b, fig->code), ds_textbuf_putc(b, ',');
+    ds_textbuf_csv_field(b, fig->name), ds_textbuf_putc(b, ',');
+    ds_textbuf_csv_field(b, ds_figure_origin_code(fig->origin)), ds_textbuf_putc(b, ',');
+    tb_count(b, p, fig), ds_textbuf_putc(b, ',');
+    ds_textbuf_number(b, fig->denominator), ds_textbuf_putc(b, ',');
+    ds_textbuf_number(b, fig->value), ds_textbuf_putc(b, ',');
+    ds_textbuf_number(b, fig->lower), ds_textbuf_putc(b, ',');
+    ds_textbuf_number(b, fig->upper), ds_textbuf_putc(b, ',');
+    ds_textbuf_csv_field(b, fig->method), ds_textbuf_putc(b, ',');
+    ds_textbuf_puts(b, fig->withheld ? (fig->secondary ? "secondaire" : "primaire") : "");
+    ds_textbuf_putc(b, ',');
+    ds_textbuf_csv_field(b, fig->flag), ds_textbuf_putc(b, '\n');
 }
 
 static const char LONG_HEADER[] = "indicator,scope,code,name,origin,numerator,denominator,"
@@ -119,9 +126,8 @@ static const char LONG_HEADER[] = "indicator,scope,code,name,origin,numerator,de
 
 /* tables/portrait.csv: one line per indicator and place (territory, references, QPV,
  * outside, members). */
-static bool write_long_rows(FILE *f, const csv_job *job)
+static void write_long_rows(ds_textbuf *b, const ds_portrait *p, bool with_territory)
 {
-    const ds_portrait *p = job->p;
     for (size_t i = 0; i < ds_portrait_rows(p); i++) {
         const ds_portrait_row *row = ds_portrait_row_at(p, i);
         for (int s = 0; s < DS_SCOPE_COUNT; s++) {
@@ -129,34 +135,47 @@ static bool write_long_rows(FILE *f, const csv_job *job)
             if ((s == DS_SCOPE_QPV || s == DS_SCOPE_OUTSIDE_QPV) &&
                 fig->origin == DS_ORIGIN_NONE && fig->flag == NULL)
                 continue;
-            write_figure_line(f, p, row->indicator, ds_scope_code((ds_scope)s), fig,
-                              job->with_territory);
+            write_figure_line(b, p, row->indicator, ds_scope_code((ds_scope)s), fig,
+                              with_territory);
         }
         for (size_t k = 0; k < row->n_members; k++)
-            write_figure_line(f, p, row->indicator, p->members_are_iris ? "iris" : "commune",
-                              &row->members[k], job->with_territory);
+            write_figure_line(b, p, row->indicator, p->members_are_iris ? "iris" : "commune",
+                              &row->members[k], with_territory);
     }
-    return true;
 }
 
 static bool write_long(FILE *f, const void *data)
 {
-    fputs(LONG_HEADER, f);
-    return write_long_rows(f, data);
+    ds_textbuf b = {0};
+    ds_textbuf_puts(&b, LONG_HEADER);
+    write_long_rows(&b, ((const csv_job *)data)->p, false);
+    bool ok = ds_textbuf_write(&b, f);
+    ds_textbuf_free(&b);
+    return ok;
+}
+
+void ds_portrait_format_table(ds_textbuf *b, const ds_portrait *p, bool header)
+{
+    if (header) {
+        ds_textbuf_puts(b, "territory_level,territory_code,");
+        ds_textbuf_puts(b, LONG_HEADER);
+    }
+    write_long_rows(b, p, true);
 }
 
 bool ds_portrait_write_long_csv(FILE *f, const ds_portrait *p)
 {
-    csv_job job = {p, 0, false};
+    csv_job job = {p, 0};
     return write_long(f, &job) && !ferror(f);
 }
 
 bool ds_portrait_write_table(FILE *f, const ds_portrait *p, bool header)
 {
-    if (header)
-        fprintf(f, "territory_level,territory_code,%s", LONG_HEADER);
-    csv_job job = {p, 0, true};
-    return write_long_rows(f, &job) && !ferror(f);
+    ds_textbuf b = {0};
+    ds_portrait_format_table(&b, p, header);
+    bool ok = ds_textbuf_write(&b, f) && !ferror(f);
+    ds_textbuf_free(&b);
+    return ok;
 }
 
 /* tables/chapitre_N.csv: one line per indicator of chapter N with the comparisons. */
@@ -223,7 +242,7 @@ static bool write_chapter(FILE *f, const void *data)
 
 bool ds_portrait_write_chapter_csv(FILE *f, const ds_portrait *p, int chapter)
 {
-    csv_job job = {p, chapter, false};
+    csv_job job = {p, chapter};
     return write_chapter(f, &job) && !ferror(f);
 }
 
@@ -261,121 +280,130 @@ void ds_json_string(FILE *f, const char *s)
     fputc('"', f);
 }
 
-static void json_number(FILE *f, double v)
+static void json_figure(ds_textbuf *b, const ds_portrait *p, const ds_figure *fig)
 {
-    char buf[40];
-    fputs(isfinite(v) ? ds_fmt_number(v, buf) : "null", f);
-}
-
-static void json_figure(FILE *f, const ds_portrait *p, const ds_figure *fig)
-{
-    char buf[40];
-    fputs("{\"code\":", f), ds_json_string(f, fig->code);
-    fputs(",\"name\":", f), ds_json_string(f, fig->name);
-    fputs(",\"origin\":", f), ds_json_string(f, ds_figure_origin_code(fig->origin));
-    fputs(",\"numerator\":", f), json_number(f, fig->numerator);
-    fputs(",\"denominator\":", f), json_number(f, fig->denominator);
-    fputs(",\"value\":", f), json_number(f, fig->value);
-    fputs(",\"lower\":", f), json_number(f, fig->lower);
-    fputs(",\"upper\":", f), json_number(f, fig->upper);
-    fputs(",\"method\":", f), ds_json_string(f, fig->method);
-    fprintf(f, ",\"parts\":%zu,\"parts_missing\":%zu", fig->parts, fig->parts_missing);
-    fputs(",\"withheld\":", f);
+    ds_textbuf_puts(b, "{\"code\":"), ds_textbuf_json_string(b, fig->code);
+    ds_textbuf_puts(b, ",\"name\":"), ds_textbuf_json_string(b, fig->name);
+    ds_textbuf_puts(b, ",\"origin\":");
+    ds_textbuf_json_string(b, ds_figure_origin_code(fig->origin));
+    ds_textbuf_puts(b, ",\"numerator\":"), ds_textbuf_json_number(b, fig->numerator);
+    ds_textbuf_puts(b, ",\"denominator\":"), ds_textbuf_json_number(b, fig->denominator);
+    ds_textbuf_puts(b, ",\"value\":"), ds_textbuf_json_number(b, fig->value);
+    ds_textbuf_puts(b, ",\"lower\":"), ds_textbuf_json_number(b, fig->lower);
+    ds_textbuf_puts(b, ",\"upper\":"), ds_textbuf_json_number(b, fig->upper);
+    ds_textbuf_puts(b, ",\"method\":"), ds_textbuf_json_string(b, fig->method);
+    ds_textbuf_puts(b, ",\"parts\":"), ds_textbuf_size(b, fig->parts);
+    ds_textbuf_puts(b, ",\"parts_missing\":"), ds_textbuf_size(b, fig->parts_missing);
+    ds_textbuf_puts(b, ",\"withheld\":");
     if (fig->withheld) {
+        char buf[40];
         withheld_text(p, buf);
-        fputs(fig->secondary ? "\"secondary\",\"display\":" : "\"primary\",\"display\":", f);
-        ds_json_string(f, fig->secondary ? "s" : buf);
+        ds_textbuf_puts(b, fig->secondary ? "\"secondary\",\"display\":"
+                                          : "\"primary\",\"display\":");
+        ds_textbuf_json_string(b, fig->secondary ? "s" : buf);
     } else {
-        fputs("false", f);
+        ds_textbuf_puts(b, "false");
     }
-    fputs(",\"flag\":", f), ds_json_string(f, fig->flag);
-    fputc('}', f);
+    ds_textbuf_puts(b, ",\"flag\":"), ds_textbuf_json_string(b, fig->flag);
+    ds_textbuf_putc(b, '}');
 }
 
-static void json_estimate(FILE *f, const char *name, const ds_estimate *e)
+static void json_estimate(ds_textbuf *b, const char *name, const ds_estimate *e)
 {
-    fprintf(f, "\"%s\":{\"value\":", name), json_number(f, e->value);
-    fputs(",\"lower\":", f), json_number(f, e->lower);
-    fputs(",\"upper\":", f), json_number(f, e->upper);
-    fputs(",\"se\":", f), json_number(f, e->se);
-    fputc('}', f);
+    ds_textbuf_putc(b, '"'), ds_textbuf_puts(b, name), ds_textbuf_puts(b, "\":{\"value\":");
+    ds_textbuf_json_number(b, e->value);
+    ds_textbuf_puts(b, ",\"lower\":"), ds_textbuf_json_number(b, e->lower);
+    ds_textbuf_puts(b, ",\"upper\":"), ds_textbuf_json_number(b, e->upper);
+    ds_textbuf_puts(b, ",\"se\":"), ds_textbuf_json_number(b, e->se);
+    ds_textbuf_putc(b, '}');
 }
 
-static void json_row(FILE *f, const ds_portrait *p, const ds_portrait_row *row)
+static void json_row(ds_textbuf *b, const ds_portrait *p, const ds_portrait_row *row)
 {
     static const char *const refs[3] = {"departement", "region", "france"};
     const ds_indicator *ind = row->indicator;
-    fputs("{\"id\":", f), ds_json_string(f, ind->id);
-    fputs(",\"label\":", f), ds_json_string(f, ind->label);
-    fprintf(f, ",\"chapter\":%d,\"chapter_name\":", ind->chapter);
-    ds_json_string(f, ds_chapter_name(ind->chapter));
-    fputs(",\"bases\":[", f);
+    ds_textbuf_puts(b, "{\"id\":"), ds_textbuf_json_string(b, ind->id);
+    ds_textbuf_puts(b, ",\"label\":"), ds_textbuf_json_string(b, ind->label);
+    ds_textbuf_puts(b, ",\"chapter\":"), ds_textbuf_long(b, ind->chapter);
+    ds_textbuf_puts(b, ",\"chapter_name\":");
+    ds_textbuf_json_string(b, ds_chapter_name(ind->chapter));
+    ds_textbuf_puts(b, ",\"bases\":[");
     bool first = true;
-    for (int b = 0; b < DS_BASE_COUNT; b++)
-        if (ind->bases & DS_BASE_BIT(b)) {
-            fputs(first ? "" : ",", f), ds_json_string(f, ds_base_code((ds_base)b));
+    for (int k = 0; k < DS_BASE_COUNT; k++)
+        if (ind->bases & DS_BASE_BIT(k)) {
+            if (!first)
+                ds_textbuf_putc(b, ',');
+            ds_textbuf_json_string(b, ds_base_code((ds_base)k));
             first = false;
         }
-    fputs("],\"kind\":", f), ds_json_string(f, ds_indicator_kind_code(ind->kind));
-    fputs(",\"unit\":", f), ds_json_string(f, ind->unit);
-    fputs(",\"multiplier\":", f), json_number(f, ind->multiplier);
-    fputs(",\"polarity\":", f), ds_json_string(f, ds_indicator_polarity_code(ind->polarity));
-    fputs(",\"source\":", f), ds_json_string(f, ind->source);
-    fputs(",\"figures\":{", f);
+    ds_textbuf_puts(b, "],\"kind\":"), ds_textbuf_json_string(b, ds_indicator_kind_code(ind->kind));
+    ds_textbuf_puts(b, ",\"unit\":"), ds_textbuf_json_string(b, ind->unit);
+    ds_textbuf_puts(b, ",\"multiplier\":"), ds_textbuf_json_number(b, ind->multiplier);
+    ds_textbuf_puts(b, ",\"polarity\":");
+    ds_textbuf_json_string(b, ds_indicator_polarity_code(ind->polarity));
+    ds_textbuf_puts(b, ",\"source\":"), ds_textbuf_json_string(b, ind->source);
+    ds_textbuf_puts(b, ",\"figures\":{");
     for (int s = 0; s < DS_SCOPE_COUNT; s++) {
-        fprintf(f, "%s\"%s\":", s ? "," : "", ds_scope_code((ds_scope)s));
-        json_figure(f, p, &row->figure[s]);
+        ds_textbuf_puts(b, s ? ",\"" : "\""), ds_textbuf_puts(b, ds_scope_code((ds_scope)s));
+        ds_textbuf_puts(b, "\":");
+        json_figure(b, p, &row->figure[s]);
     }
-    fputs("},\"comparisons\":{", f);
+    ds_textbuf_puts(b, "},\"comparisons\":{");
     for (int r = 0; r < 3; r++) {
         const ds_versus *v = &row->versus[r];
-        fprintf(f, "%s\"%s\":{\"available\":%s,\"tested\":%s,\"method\":\"ci-benchmark\","
-                   "\"ratio\":", r ? "," : "", refs[r], v->available ? "true" : "false",
-                v->tested ? "true" : "false");
-        json_number(f, v->ratio);
-        fputs(",\"difference\":", f), json_number(f, v->difference);
-        fputs(",\"direction\":", f);
-        ds_json_string(f, v->available && v->tested ? ds_direction_name(v->comparison.direction)
-                                                    : NULL);
-        fputs(",\"judgement\":", f);
-        ds_json_string(f, v->available && v->tested ? ds_judgement_name(v->comparison.judgement)
-                                                    : NULL);
-        fputc('}', f);
+        ds_textbuf_puts(b, r ? ",\"" : "\""), ds_textbuf_puts(b, refs[r]);
+        ds_textbuf_puts(b, "\":{\"available\":"), ds_textbuf_puts(b, v->available ? "true" : "false");
+        ds_textbuf_puts(b, ",\"tested\":"), ds_textbuf_puts(b, v->tested ? "true" : "false");
+        ds_textbuf_puts(b, ",\"method\":\"ci-benchmark\",\"ratio\":");
+        ds_textbuf_json_number(b, v->ratio);
+        ds_textbuf_puts(b, ",\"difference\":"), ds_textbuf_json_number(b, v->difference);
+        ds_textbuf_puts(b, ",\"direction\":");
+        ds_textbuf_json_string(b, v->available && v->tested
+                                      ? ds_direction_name(v->comparison.direction) : NULL);
+        ds_textbuf_puts(b, ",\"judgement\":");
+        ds_textbuf_json_string(b, v->available && v->tested
+                                      ? ds_judgement_name(v->comparison.judgement) : NULL);
+        ds_textbuf_putc(b, '}');
     }
-    fputs("},\"rank\":", f);
-    if (row->rank > 0)
-        fprintf(f, "{\"rank\":%ld,\"of\":%ld,\"among\":\"%s of the région\"}", row->rank,
-                row->rank_of, ds_level_name(ds_portrait_level(p)));
-    else
-        fputs("null", f);
-    fputc(',', f), json_estimate(f, "qpv_ratio", &row->qpv_ratio);
-    fprintf(f, ",\"members\":{\"level\":\"%s\",\"with_value\":%zu,\"min\":",
-            p->members_are_iris ? "iris" : "commune", row->members_with_value);
-    json_number(f, row->min);
-    fputs(",\"min_code\":", f), ds_json_string(f, row->min_code);
-    fputs(",\"max\":", f), json_number(f, row->max);
-    fputs(",\"max_code\":", f), ds_json_string(f, row->max_code);
-    fputs(",\"extreme_ratio\":", f), json_number(f, row->extreme_ratio);
-    fputs(",\"inequality\":", f);
+    ds_textbuf_puts(b, "},\"rank\":");
+    if (row->rank > 0) {
+        ds_textbuf_puts(b, "{\"rank\":"), ds_textbuf_long(b, row->rank);
+        ds_textbuf_puts(b, ",\"of\":"), ds_textbuf_long(b, row->rank_of);
+        ds_textbuf_puts(b, ",\"among\":\""), ds_textbuf_puts(b, ds_level_name(ds_portrait_level(p)));
+        ds_textbuf_puts(b, " of the région\"}");
+    } else {
+        ds_textbuf_puts(b, "null");
+    }
+    ds_textbuf_putc(b, ','), json_estimate(b, "qpv_ratio", &row->qpv_ratio);
+    ds_textbuf_puts(b, ",\"members\":{\"level\":\"");
+    ds_textbuf_puts(b, p->members_are_iris ? "iris" : "commune");
+    ds_textbuf_puts(b, "\",\"with_value\":"), ds_textbuf_size(b, row->members_with_value);
+    ds_textbuf_puts(b, ",\"min\":"), ds_textbuf_json_number(b, row->min);
+    ds_textbuf_puts(b, ",\"min_code\":"), ds_textbuf_json_string(b, row->min_code);
+    ds_textbuf_puts(b, ",\"max\":"), ds_textbuf_json_number(b, row->max);
+    ds_textbuf_puts(b, ",\"max_code\":"), ds_textbuf_json_string(b, row->max_code);
+    ds_textbuf_puts(b, ",\"extreme_ratio\":"), ds_textbuf_json_number(b, row->extreme_ratio);
+    ds_textbuf_puts(b, ",\"inequality\":");
     if (row->has_inequality) {
         const ds_inequality *q = &row->inequality;
-        fputc('{', f);
-        json_estimate(f, "bgv", &q->bgv), fputc(',', f);
-        json_estimate(f, "theil", &q->theil), fputc(',', f);
-        json_estimate(f, "mld", &q->mld), fputc(',', f);
-        json_estimate(f, "idisp", &q->idisp), fputc(',', f);
-        json_estimate(f, "d", &q->d), fputc(',', f);
-        json_estimate(f, "r", &q->r);
-        fputc('}', f);
+        ds_textbuf_putc(b, '{');
+        json_estimate(b, "bgv", &q->bgv), ds_textbuf_putc(b, ',');
+        json_estimate(b, "theil", &q->theil), ds_textbuf_putc(b, ',');
+        json_estimate(b, "mld", &q->mld), ds_textbuf_putc(b, ',');
+        json_estimate(b, "idisp", &q->idisp), ds_textbuf_putc(b, ',');
+        json_estimate(b, "d", &q->d), ds_textbuf_putc(b, ',');
+        json_estimate(b, "r", &q->r);
+        ds_textbuf_putc(b, '}');
     } else {
-        fputs("null", f);
+        ds_textbuf_puts(b, "null");
     }
-    fputs(",\"figures\":[", f);
+    ds_textbuf_puts(b, ",\"figures\":[");
     for (size_t k = 0; k < row->n_members; k++) {
-        fputs(k ? "," : "", f);
-        json_figure(f, p, &row->members[k]);
+        if (k)
+            ds_textbuf_putc(b, ',');
+        json_figure(b, p, &row->members[k]);
     }
-    fputs("]}}", f);
+    ds_textbuf_puts(b, "]}}");
 }
 
 /* SHA-256 of a file as 64 hex digits; false when it cannot be read. */
@@ -420,118 +448,142 @@ size_t ds_portrait_inputs(const ds_portrait *p, const char *kinds[], const char 
     return n;
 }
 
-/* The SHA-256 of input i, computed once per context. */
+/* The SHA-256 of input i, computed once per context (under its lock: batch workers
+ * share it). */
 static const char *input_sha(const ds_portrait *p, size_t i, size_t n, const char *const *paths)
 {
     ds_portrait_context *ctx = p->ctx;
-    if (ctx->sha256 == NULL) {
-        ctx->sha256 = calloc(n + 1, sizeof *ctx->sha256);
-        if (ctx->sha256 == NULL)
-            return NULL;
+    pthread_mutex_lock(&ctx->lock);
+    if (ctx->sha256 == NULL && (ctx->sha256 = calloc(n + 1, sizeof *ctx->sha256)) != NULL) {
         for (size_t k = 0; k < n; k++)
             if (!ds_sha256_file(paths[k], ctx->sha256[k]))
                 ctx->sha256[k][0] = '\0';
         ctx->n_hashed = n;
     }
-    return i < ctx->n_hashed && ctx->sha256[i][0] ? ctx->sha256[i] : NULL;
+    const char *sha = ctx->sha256 != NULL && i < ctx->n_hashed && ctx->sha256[i][0]
+                          ? ctx->sha256[i] : NULL;
+    pthread_mutex_unlock(&ctx->lock);
+    return sha;
 }
 
 /* ,"ages":{...} when the configuration has [ages]: the groups, and per side (territory,
  * reference) the place, its total and its cells (count and percent, null when withheld). */
-static void json_age_side(FILE *f, const ds_age_pyramid *a, const ds_age_side *side)
+static void json_age_side(ds_textbuf *b, const ds_age_pyramid *a, const ds_age_side *side)
 {
-    fputs("{\"code\":", f), ds_json_string(f, side->code);
-    fputs(",\"name\":", f), ds_json_string(f, side->name);
-    fprintf(f, ",\"available\":%s,\"flag\":", side->available ? "true" : "false");
-    ds_json_string(f, side->flag);
-    fputs(",\"total\":", f), json_number(f, side->available ? side->total : NAN);
-    fputs(",\"cells\":[", f);
+    ds_textbuf_puts(b, "{\"code\":"), ds_textbuf_json_string(b, side->code);
+    ds_textbuf_puts(b, ",\"name\":"), ds_textbuf_json_string(b, side->name);
+    ds_textbuf_puts(b, side->available ? ",\"available\":true,\"flag\":"
+                                       : ",\"available\":false,\"flag\":");
+    ds_textbuf_json_string(b, side->flag);
+    ds_textbuf_puts(b, ",\"total\":"), ds_textbuf_json_number(b, side->available ? side->total : NAN);
+    ds_textbuf_puts(b, ",\"cells\":[");
     for (size_t k = 0; side->available && k < a->groups * (size_t)a->sexes; k++) {
         const ds_age_cell *c = &side->cells[k];
-        fprintf(f, "%s{\"group\":%zu,\"sex\":\"%s\",\"count\":", k ? "," : "",
-                k / (size_t)a->sexes, a->sexes == 1 ? "ensemble" : k % 2 == 0 ? "hommes" : "femmes");
-        json_number(f, c->count);
-        fputs(",\"percent\":", f), json_number(f, c->percent);
-        fprintf(f, ",\"withheld\":%s}", !c->withheld ? "false" : c->secondary ? "\"secondary\""
-                                                                            : "\"primary\"");
+        ds_textbuf_puts(b, k ? ",{\"group\":" : "{\"group\":");
+        ds_textbuf_size(b, k / (size_t)a->sexes);
+        ds_textbuf_puts(b, ",\"sex\":\"");
+        ds_textbuf_puts(b, a->sexes == 1 ? "ensemble" : k % 2 == 0 ? "hommes" : "femmes");
+        ds_textbuf_puts(b, "\",\"count\":");
+        ds_textbuf_json_number(b, c->count);
+        ds_textbuf_puts(b, ",\"percent\":"), ds_textbuf_json_number(b, c->percent);
+        ds_textbuf_puts(b, ",\"withheld\":");
+        ds_textbuf_puts(b, !c->withheld ? "false}" : c->secondary ? "\"secondary\"}" : "\"primary\"}");
     }
-    fputs("]}", f);
+    ds_textbuf_puts(b, "]}");
 }
 
-static void json_ages(FILE *f, const ds_portrait *p)
+static void json_ages(ds_textbuf *b, const ds_portrait *p)
 {
     const ds_age_pyramid *a = ds_portrait_ages(p);
     if (a == NULL)
         return;
-    fputs(",\"ages\":{\"groups\":[", f);
+    ds_textbuf_puts(b, ",\"ages\":{\"groups\":[");
     for (size_t g = 0; g < a->groups; g++) {
-        fputs(g ? "," : "", f);
-        fputs("{\"label\":", f), ds_json_string(f, a->group[g].label);
-        fputs(",\"columns\":[", f), ds_json_string(f, a->group[g].column[0]);
+        ds_textbuf_puts(b, g ? "," : "");
+        ds_textbuf_puts(b, "{\"label\":"), ds_textbuf_json_string(b, a->group[g].label);
+        ds_textbuf_puts(b, ",\"columns\":["), ds_textbuf_json_string(b, a->group[g].column[0]);
         if (a->sexes == 2)
-            fputc(',', f), ds_json_string(f, a->group[g].column[1]);
-        fputs("]}", f);
+            ds_textbuf_putc(b, ','), ds_textbuf_json_string(b, a->group[g].column[1]);
+        ds_textbuf_puts(b, "]}");
     }
-    fprintf(f, "],\"sexes\":%d,\"territory\":", a->sexes);
-    json_age_side(f, a, &a->territory);
-    fputs(",\"reference\":", f);
+    ds_textbuf_puts(b, "],\"sexes\":"), ds_textbuf_long(b, a->sexes);
+    ds_textbuf_puts(b, ",\"territory\":");
+    json_age_side(b, a, &a->territory);
+    ds_textbuf_puts(b, ",\"reference\":");
     if (a->has_reference)
-        json_age_side(f, a, &a->reference);
+        json_age_side(b, a, &a->reference);
     else
-        fputs("null", f);
-    fputc('}', f);
+        ds_textbuf_puts(b, "null");
+    ds_textbuf_putc(b, '}');
 }
 
-static bool write_json_object(FILE *f, const ds_portrait *p, bool one_line)
+static void write_json_object(ds_textbuf *b, const ds_portrait *p, bool one_line)
 {
     const ds_config *c = ds_portrait_config(p);
-    fputs("{\"schema\":\"diagsante-portrait/1\",\"version\":\"" DS_VERSION "\"", f);
-    fputs(",\"territory\":{\"code\":", f), ds_json_string(f, p->code);
-    fputs(",\"name\":", f), ds_json_string(f, p->name);
-    fputs(",\"level\":", f), ds_json_string(f, ds_level_name(p->level));
-    fputs(",\"departement\":", f), ds_json_string(f, p->departement[0] ? p->departement : NULL);
-    fputs(",\"region\":", f), ds_json_string(f, p->region[0] ? p->region : NULL);
-    fputs(",\"population\":", f), json_number(f, p->population);
-    fputs(",\"qpv_population\":", f), json_number(f, p->qpv_population);
-    fprintf(f, ",\"qpv\":[");
-    for (size_t k = 0; k < p->qpv.count; k++)
-        fputs(k ? "," : "", f), ds_json_string(f, p->qpv.items[k]);
-    fprintf(f, "],\"qpv_straddling\":%zu},", p->qpv_straddling);
-    fputs("\"settings\":{\"confidence\":", f), json_number(f, c->confidence);
-    fprintf(f, ",\"disclosure_threshold\":%d,\"comparison\":\"ci-benchmark\","
-               "\"fictitious\":%s},", c->threshold, c->fictitious ? "true" : "false");
-    fputs("\"provenance\":{\"referential\":", f);
-    ds_json_string(f, ds_portrait_referential_vintage(p));
-    fputs(",\"inputs\":[", f);
+    ds_textbuf_puts(b, "{\"schema\":\"diagsante-portrait/1\",\"version\":\"" DS_VERSION "\"");
+    ds_textbuf_puts(b, ",\"territory\":{\"code\":"), ds_textbuf_json_string(b, p->code);
+    ds_textbuf_puts(b, ",\"name\":"), ds_textbuf_json_string(b, p->name);
+    ds_textbuf_puts(b, ",\"level\":"), ds_textbuf_json_string(b, ds_level_name(p->level));
+    ds_textbuf_puts(b, ",\"departement\":");
+    ds_textbuf_json_string(b, p->departement[0] ? p->departement : NULL);
+    ds_textbuf_puts(b, ",\"region\":"), ds_textbuf_json_string(b, p->region[0] ? p->region : NULL);
+    ds_textbuf_puts(b, ",\"population\":"), ds_textbuf_json_number(b, p->population);
+    ds_textbuf_puts(b, ",\"qpv_population\":"), ds_textbuf_json_number(b, p->qpv_population);
+    ds_textbuf_puts(b, ",\"qpv\":[");
+    for (size_t k = 0; k < p->qpv.count; k++) {
+        if (k)
+            ds_textbuf_putc(b, ',');
+        ds_textbuf_json_string(b, p->qpv.items[k]);
+    }
+    ds_textbuf_puts(b, "],\"qpv_straddling\":"), ds_textbuf_size(b, p->qpv_straddling);
+    ds_textbuf_puts(b, "},\"settings\":{\"confidence\":"), ds_textbuf_json_number(b, c->confidence);
+    ds_textbuf_puts(b, ",\"disclosure_threshold\":"), ds_textbuf_long(b, c->threshold);
+    ds_textbuf_puts(b, ",\"comparison\":\"ci-benchmark\",\"fictitious\":");
+    ds_textbuf_puts(b, c->fictitious ? "true" : "false");
+    ds_textbuf_puts(b, "},\"provenance\":{\"referential\":");
+    ds_textbuf_json_string(b, ds_portrait_referential_vintage(p));
+    ds_textbuf_puts(b, ",\"inputs\":[");
     const char *kinds[64], *paths[64];
     size_t n = ds_portrait_inputs(p, kinds, paths, 64);
     for (size_t i = 0; i < n; i++) {
-        fputs(i ? "," : "", f);
-        fputs("{\"role\":", f), ds_json_string(f, kinds[i]);
-        fputs(",\"path\":", f), ds_json_string(f, paths[i]);
-        fputs(",\"sha256\":", f), ds_json_string(f, input_sha(p, i, n, paths));
-        fputc('}', f);
+        ds_textbuf_puts(b, i ? ",{\"role\":" : "{\"role\":"), ds_textbuf_json_string(b, kinds[i]);
+        ds_textbuf_puts(b, ",\"path\":"), ds_textbuf_json_string(b, paths[i]);
+        ds_textbuf_puts(b, ",\"sha256\":"), ds_textbuf_json_string(b, input_sha(p, i, n, paths));
+        ds_textbuf_putc(b, '}');
     }
-    fprintf(f, "]},\"withheld\":%zu,\"indicators\":[", ds_portrait_withheld_count(p));
+    ds_textbuf_puts(b, "]},\"withheld\":"), ds_textbuf_size(b, ds_portrait_withheld_count(p));
+    ds_textbuf_puts(b, ",\"indicators\":[");
     const char *sep = one_line ? "" : "\n";
     for (size_t i = 0; i < ds_portrait_rows(p); i++) {
-        fputs(i ? "," : "", f), fputs(sep, f);
-        json_row(f, p, ds_portrait_row_at(p, i));
+        ds_textbuf_puts(b, i ? "," : ""), ds_textbuf_puts(b, sep);
+        json_row(b, p, ds_portrait_row_at(p, i));
     }
-    fputs(sep, f), fputs("]", f);
-    json_ages(f, p);
-    fputs("}\n", f);
-    return !ferror(f);
+    ds_textbuf_puts(b, sep), ds_textbuf_puts(b, "]");
+    json_ages(b, p);
+    ds_textbuf_puts(b, "}\n");
 }
 
 static bool write_json(FILE *f, const void *data)
 {
-    return write_json_object(f, data, false);
+    ds_textbuf b = {0};
+    write_json_object(&b, data, false);
+    bool ok = ds_textbuf_write(&b, f) && !ferror(f);
+    ds_textbuf_free(&b);
+    return ok;
+}
+
+void ds_portrait_format_json_line(ds_textbuf *b, const ds_portrait *p)
+{
+    write_json_object(b, p, true);
 }
 
 bool ds_portrait_write_json_line(FILE *f, const ds_portrait *p)
 {
-    return write_json_object(f, p, true);
+    ds_textbuf b = {0};
+    write_json_object(&b, p, true);
+    bool ok = ds_textbuf_write(&b, f) && !ferror(f);
+    ds_textbuf_free(&b);
+    return ok;
 }
 
 /* --- all outputs ----------------------------------------------------------------------------- */
@@ -553,7 +605,7 @@ ds_status ds_portrait_write(const ds_portrait *p, const char *dir,
         char tables[4096];
         snprintf(tables, sizeof tables, "%s/tables", dir);
         st = make_dir(tables, err);
-        csv_job job = {p, 0, false};
+        csv_job job = {p, 0};
         if (st == DS_OK)
             st = ds_output_write(tables, "portrait.csv", write_long, &job, err);
         for (int chapter = 1; chapter <= DS_CHAPTER_COUNT && st == DS_OK; chapter++) {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "diagsante/portrait.h"
+#include "textbuf.h"
 
 /* The shortest decimal form that reads back exactly; "" for NaN. */
 const char *ds_fmt_number(double v, char buf[40]);
@@ -31,6 +32,10 @@ ds_status ds_portrait_write_excel(const ds_portrait *p, const char *dir, ds_erro
 /* portrait.geojson when the configuration gives geometry; nothing otherwise
  * (portrait_geojson.c). */
 ds_status ds_portrait_write_geojson(const ds_portrait *p, const char *dir, ds_error *err);
+/* What ds_portrait_write_table and ds_portrait_write_json_line write, appended to b
+ * (check b->failed); safe from several threads on different buffers. */
+void ds_portrait_format_table(ds_textbuf *b, const ds_portrait *p, bool header);
+void ds_portrait_format_json_line(ds_textbuf *b, const ds_portrait *p);
 /* portrait.html (portrait_html.c); data is the ds_portrait. */
 bool ds_portrait_write_html(FILE *f, const void *data);
 

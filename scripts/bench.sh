@@ -1,6 +1,7 @@
 #!/bin/sh
 # make bench: load throughput of `diagsante check` (the whole load: parse, type, store)
-# against the floor of `wc -l` on the same file, and peak memory.
+# against the floor of `wc -l` on the same file, and peak memory; then the overlay, the
+# portrait batch and the confidence intervals (parts two to four below).
 #  1. the real 6 MB IRIS table of ../shared/data (when present);
 #  2. a generated ~1 GB national-scale long table (BENCH_MB, default 1000), kept in
 #     BENCH_DIR (default build/bench) and regenerated only when missing.
@@ -82,9 +83,30 @@ overlay_job "105 QPV x 4,485 communes (Occitanie)" $D/qpv2015_occitanie/qp_occit
 overlay_job "431 contrats de ville x 35,228 communes (France)" $D/contrats_ville/cv_2015_wgs84.shp id \
     $D/communes_2018/communes_france_2018_lb93.shp code
 
+# --- third part: the portraits of every commune and EPCI of Occitanie in one run
+# (--all=commune,epci on the demo configuration: tables and JSON Lines). The issue's
+# target: < 2 s wall and < 500 MB peak on the 2-core machine; also timed on one thread.
+portrait_batch() { # threads
+    out="$BENCH_DIR/portrait_batch"
+    rm -rf "$out"
+    set -- $(best_time "$BIN" portrait --config=datasets/demo/portrait/diagnostic.ini --out="$out" \
+        --all=commune,epci --threads="$1")
+    bytes=$(cat "$out"/commune.csv "$out"/commune.jsonl "$out"/epci.csv "$out"/epci.jsonl | wc -c)
+    portraits=$(cat "$out"/commune.jsonl "$out"/epci.jsonl | wc -l)
+    echo "$1 $2 $bytes $portraits"
+}
+echo
+echo "portrait batch: every commune and EPCI of Occitanie (best of 3)"
+set -- $(portrait_batch "$(nproc)") $(portrait_batch 1)
+awk -v t="$1" -v rss="$2" -v bytes="$3" -v n="$4" -v t1="$5" -v rss1="$6" -v cpus="$(nproc)" 'BEGIN {
+    mb = bytes / 1e6
+    printf "  %d portraits, %.1f MB written (commune.csv, commune.jsonl, epci.csv, epci.jsonl)\n", n, mb
+    printf "  diagsante portrait --all, %d threads %6.2f s  peak %6.1f MB  %6.1f MB/s written\n", cpus, t, rss / 1024, mb / t
+    printf "  diagsante portrait --all, 1 thread  %6.2f s  peak %6.1f MB  %6.1f MB/s written\n", t1, rss1 / 1024, mb / t1 }'
+
 # --- fourth part: confidence intervals for 10 million rows (scripts/bench_stats.c,
 # linked with the library). The issue's target: >= 5 million rows/s on one core for
-# Wilson and Byar. (The third part, the portrait, comes with issue 5.)
+# Wilson and Byar.
 STATS="$BUILD/bench_stats"
 if [ ! -x "$STATS" ] || [ scripts/bench_stats.c -nt "$STATS" ] || [ "$BUILD/libdiagsante.a" -nt "$STATS" ]; then
     ${CC:-cc} -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Wall -Wextra -Werror -Iinclude scripts/bench_stats.c \

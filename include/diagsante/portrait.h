@@ -204,4 +204,31 @@ ds_status ds_portrait_write(const ds_portrait *p, const char *dir,
 bool ds_portrait_write_table(FILE *f, const ds_portrait *p, bool header);
 bool ds_portrait_write_json_line(FILE *f, const ds_portrait *p);
 
+/* A batch (portrait_batch.c): the portraits of many territories of one level, written
+ * in the order of units to table (the long table, header first) and json (JSON Lines),
+ * either of which may be NULL. Worker threads compute and format portraits while the
+ * calling thread writes them in order: the bytes are the same whatever the number of
+ * threads. */
+#define DS_PORTRAIT_MAX_THREADS 8
+
+typedef struct ds_portrait_batch {
+    ds_level level;
+    const ds_code_list *units;
+    /* 1: everything in the calling thread; 0: one worker per online CPU; at most
+     * DS_PORTRAIT_MAX_THREADS. */
+    unsigned threads;
+    FILE *table, *json;
+    const char *table_name, *json_name; /* for error messages */
+    /* When not NULL, called in the calling thread for each portrait, in order, before it
+     * is freed (index: in units); a status other than DS_OK stops the batch with it. */
+    ds_status (*each)(const ds_portrait *p, size_t index, void *data, ds_error *err);
+    void *data;
+} ds_portrait_batch;
+
+/* Runs the batch. Stops at the first unit (in order) that fails: its ds_portrait_compute
+ * error, DS_EIO naming the file on a write error, DS_ENOMEM; what came before it is
+ * written. */
+ds_status ds_portrait_batch_run(ds_portrait_context *ctx, const ds_portrait_batch *batch,
+                                ds_error *err);
+
 #endif
