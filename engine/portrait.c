@@ -342,6 +342,26 @@ static ds_status list_metropolitan(ds_portrait_context *ctx, ds_error *err)
     return st;
 }
 
+/* The .shp and .dbf of each [geometry] layer, for the provenance: a shapefile is given
+ * as its .shp or its name without extension, and its .dbf holds the ids. */
+static void geometry_files(ds_portrait_context *ctx)
+{
+    const ds_config *c = ctx->config;
+    const char *given[3] = {c->communes_shp, c->qpv_shp, c->iris_shp};
+    for (int g = 0; g < 3; g++) {
+        if (given[g] == NULL)
+            continue;
+        size_t len = strlen(given[g]);
+        bool ext = len > 4 && (strcmp(given[g] + len - 4, ".shp") == 0 ||
+                               strcmp(given[g] + len - 4, ".SHP") == 0);
+        int base = (int)(ext ? len - 4 : len);
+        snprintf(ctx->geometry_files[g][0], sizeof ctx->geometry_files[g][0], "%.*s%s", base,
+                 given[g], ext ? given[g] + base : ".shp");
+        snprintf(ctx->geometry_files[g][1], sizeof ctx->geometry_files[g][1], "%.*s%s", base,
+                 given[g], ext && given[g][len - 1] == 'P' ? ".DBF" : ".dbf");
+    }
+}
+
 ds_status ds_portrait_context_open(const ds_config *config, ds_portrait_context **out,
                                    ds_error *err)
 {
@@ -357,6 +377,7 @@ ds_status ds_portrait_context_open(const ds_config *config, ds_portrait_context 
         return ds_error_set(err, DS_ENOMEM, "cannot create a mutex");
     }
     ctx->config = config;
+    geometry_files(ctx);
     ds_status st = ds_referential_open(config->referential_dir, &ctx->ref, err);
     if (st == DS_OK && config->qpv_communes != NULL)
         st = ds_referential_load_qpv(ctx->ref, config->qpv_communes, config->qpv_column,

@@ -352,8 +352,8 @@ static void add_sources_sheet(book *b, const ds_portrait *p)
     note(b, worksheet_write_string(ws, r, 0, "Entrée", b->bold));
     note(b, worksheet_write_string(ws, r, 1, "Fichier", b->bold));
     note(b, worksheet_write_string(ws, r++, 2, "SHA-256", b->bold));
-    const char *kinds[64], *paths[64];
-    size_t n = ds_portrait_inputs(p, kinds, paths, 64);
+    const char *kinds[80], *paths[80];
+    size_t n = ds_portrait_inputs(p, kinds, paths, 80);
     for (size_t i = 0; i < n; i++) {
         char hex[65];
         note(b, worksheet_write_string(ws, r, 0, kinds[i], NULL));

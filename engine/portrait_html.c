@@ -1244,28 +1244,7 @@ static void provenance(html *h, const char *date)
           "<th scope=\"col\">Rôle</th><th scope=\"col\">Fichier</th><th scope=\"col\">SHA-256"
           "</th></tr></thead>\n<tbody>\n", f);
     const char *kinds[80], *paths[80];
-    size_t n = ds_portrait_inputs(p, kinds, paths, 74);
-    const char *geometry[3] = {h->c->communes_shp, h->c->qpv_shp, h->c->iris_shp};
-    static const char *const geometry_kinds[3] = {"contours des communes", "contours des QPV",
-                                                  "contours des IRIS"};
-    /* A shapefile is given as its .shp or its name without extension; its .dbf holds
-     * the ids: both are hashed. */
-    char shp[3][4096], dbf[3][4096];
-    static const char *const dbf_kinds[3] = {"attributs des communes", "attributs des QPV",
-                                             "attributs des IRIS"};
-    for (int g = 0; g < 3; g++) {
-        if (geometry[g] == NULL)
-            continue;
-        size_t len = strlen(geometry[g]);
-        bool ext = len > 4 && (strcmp(geometry[g] + len - 4, ".shp") == 0 ||
-                               strcmp(geometry[g] + len - 4, ".SHP") == 0);
-        int base = (int)(ext ? len - 4 : len);
-        snprintf(shp[g], sizeof shp[g], "%.*s%s", base, geometry[g], ext ? geometry[g] + base : ".shp");
-        snprintf(dbf[g], sizeof dbf[g], "%.*s%s", base, geometry[g],
-                 ext && geometry[g][len - 1] == 'P' ? ".DBF" : ".dbf");
-        kinds[n] = geometry_kinds[g], paths[n++] = shp[g];
-        kinds[n] = dbf_kinds[g], paths[n++] = dbf[g];
-    }
+    size_t n = ds_portrait_inputs(p, kinds, paths, 80);
     for (size_t i = 0; i < n; i++) {
         char hex[65];
         fputs("<tr><td>", f), esc(f, kinds[i]);

@@ -93,6 +93,9 @@ struct ds_portrait_context {
     ds_indicator *age_ind;
     struct age_ref *age_refs;
     size_t n_age_refs, cap_age_refs;
+    /* [geometry] files for the provenance: per layer (communes, QPV, IRIS) its .shp and
+     * its .dbf (the ids), "" when not configured; filled at open. */
+    char geometry_files[3][2][4096];
     /* SHA-256 of the inputs (ds_portrait_inputs order), computed once for a batch. */
     size_t n_hashed;
     char (*sha256)[65];   /* "" when a file could not be read */

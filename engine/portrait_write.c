@@ -444,6 +444,14 @@ size_t ds_portrait_inputs(const ds_portrait *p, const char *kinds[], const char 
     ADD("QPV et communes", c->qpv_communes);
     for (size_t i = 0; i < c->n_data; i++)
         ADD(ds_data_level_name(c->data[i].level), c->data[i].path);
+    static const char *const geometry_kinds[3][2] = {
+        {"contours des communes", "attributs des communes"},
+        {"contours des QPV", "attributs des QPV"},
+        {"contours des IRIS", "attributs des IRIS"}};
+    for (int g = 0; g < 3; g++)
+        for (int k = 0; k < 2; k++)
+            if (p->ctx->geometry_files[g][k][0] != '\0')
+                ADD(geometry_kinds[g][k], p->ctx->geometry_files[g][k]);
 #undef ADD
     return n;
 }
@@ -543,8 +551,8 @@ static void write_json_object(ds_textbuf *b, const ds_portrait *p, bool one_line
     ds_textbuf_puts(b, "},\"provenance\":{\"referential\":");
     ds_textbuf_json_string(b, ds_portrait_referential_vintage(p));
     ds_textbuf_puts(b, ",\"inputs\":[");
-    const char *kinds[64], *paths[64];
-    size_t n = ds_portrait_inputs(p, kinds, paths, 64);
+    const char *kinds[80], *paths[80];
+    size_t n = ds_portrait_inputs(p, kinds, paths, 80);
     for (size_t i = 0; i < n; i++) {
         ds_textbuf_puts(b, i ? ",{\"role\":" : "{\"role\":"), ds_textbuf_json_string(b, kinds[i]);
         ds_textbuf_puts(b, ",\"path\":"), ds_textbuf_json_string(b, paths[i]);

@@ -533,6 +533,14 @@ if [ -r "$SHARED/communes_2018/communes_occitanie_2018_lb93.shp" ] &&
     else
         echo "skipped: portrait-geojson-independent-check (python3-geopandas missing)"
     fi
+    # The JSON provenance lists the contours (.shp and .dbf) with their SHA-256, as
+    # sha256sum computes them.
+    for f in "$SHARED/communes_2018/communes_occitanie_2018_lb93.shp" \
+             "$SHARED/qpv2015_occitanie/qp_occitanie_2015_lb93.dbf"; do
+        sum=$(sha256sum "$f" | cut -d' ' -f1)
+        if grep -q "\"sha256\":\"$sum\"" "$TMP/pg/portrait.json"; then echo "ok portrait-json-geometry-provenance-$(basename "$f")"; else
+            echo "FAIL portrait-json-geometry-provenance-$(basename "$f"): $sum not in portrait.json"; failed=1; fi
+    done
 fi
 # --- the real portrait (make demo-occitanie): Toulouse Métropole from the shared data,
 # figures recomputed from the raw files and disclosure scanned (tests/tools/occitanie_check.py).
