@@ -589,11 +589,17 @@ static ds_status open_side(side *s, const ds_layer *layer, const char *name, con
             snprintf(fields + used, sizeof fields - used, "%s%s", i ? ", " : "",
                      ds_layer_field_name(layer, i));
         }
-        return ds_error_set(err, DS_EUSAGE, "the %s have no field '%s' (fields: %s)", name,
-                            id ? id : "(none given)", fields);
+        return ds_error_set(err, DS_EUSAGE, "%s: the %s have no field '%s' (fields: %s)",
+                            ds_layer_path(layer), name, id ? id : "(none given)", fields);
     }
     ds_status st = model != NULL ? clone_projector(model, p, err)
                                  : ds_crs_open(ds_layer_crs(layer), &p->lonlat, err);
+    if (st != DS_OK && model == NULL && err != NULL) {
+        char message[DS_ERROR_MESSAGE_MAX];
+        snprintf(message, sizeof message, "%s", err->message);
+        ds_error_set(err, st, "%s (the CRS of the %s): %s", ds_layer_crs_source(layer), name,
+                     message);
+    }
     if (st == DS_OK)
         s->max_edge = ds_crs_is_geographic(p->lonlat) ? MAX_EDGE_DEGREES : MAX_EDGE_METRES;
     return st;

@@ -127,6 +127,28 @@ static long code_column(data_source *s)
     return s->code_column = -1;
 }
 
+/* Adds to a missing-file message where the configuration names the file:
+ * "...: No such file or directory (diagnostic.ini: [data] commune, line 15)". */
+static ds_status named_in(const ds_config *config, ds_error *err, ds_status st,
+                          const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+static ds_status named_in(const ds_config *config, ds_error *err, ds_status st,
+                          const char *fmt, ...)
+{
+    if (err == NULL || config->path == NULL)
+        return st;
+    char key[256], message[DS_ERROR_MESSAGE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(key, sizeof key, fmt, ap);
+    va_end(ap);
+    snprintf(message, sizeof message, "%s", err->message);
+    return ds_error_set(err, st, "%s (%s: %s)", message, config->path, key);
+}
+
 /* Loads one data file and indexes its rows by code (communes by current commune). */
 static ds_status open_source(ds_portrait_context *ctx, const ds_data_file *file,
                              data_source *s, ds_error *err)
@@ -137,6 +159,8 @@ static ds_status open_source(ds_portrait_context *ctx, const ds_data_file *file,
     s->path = file->path;
     ds_text_dict_init(&s->codes);
     ds_status st = ds_table_load(file->path, &options, &s->table, err);
+    if (st == DS_ENOINPUT)
+        return named_in(ctx->config, err, st, "[data] %s", ds_data_level_name(file->level));
     if (st != DS_OK)
         return st;
     size_t rows = ds_table_rows(s->table);
@@ -342,14 +366,26 @@ ds_status ds_portrait_context_open(const ds_config *config, ds_portrait_context 
     if (ctx == NULL)
         return ds_error_set(err, DS_ENOMEM, "out of memory");
     ctx->config = config;
+    /* a missing file also names the key of the configuration that gives it */
     ds_status st = ds_referential_open(config->referential_dir, &ctx->ref, err);
-    if (st == DS_OK && config->qpv_communes != NULL)
+    if (st == DS_ENOINPUT)
+        st = named_in(config, err, st, "[referential] dir");
+    if (st == DS_OK && config->qpv_communes != NULL) {
         st = ds_referential_load_qpv(ctx->ref, config->qpv_communes, config->qpv_column,
                                      config->commune_column, err);
-    if (st == DS_OK && config->definitions != NULL)
+        if (st == DS_ENOINPUT)
+            st = named_in(config, err, st, "[referential] qpv_communes");
+    }
+    if (st == DS_OK && config->definitions != NULL) {
         st = ds_referential_load_territories(ctx->ref, config->definitions, err);
-    if (st == DS_OK)
+        if (st == DS_ENOINPUT)
+            st = named_in(config, err, st, "[territory] definitions");
+    }
+    if (st == DS_OK) {
         st = ds_dictionary_load(config->dictionary, &ctx->dict, err);
+        if (st == DS_ENOINPUT)
+            st = named_in(config, err, st, "[indicators] dictionary");
+    }
     if (st == DS_OK) {
         ctx->sources = calloc(config->n_data + 1, sizeof *ctx->sources);
         if (ctx->sources == NULL)
@@ -992,17 +1028,22 @@ static ds_status resolve(const ds_portrait_context *ctx, const char *text, ds_le
             found++;
         }
     }
+    /* the configuration's territory: say where it was written */
+    char where[1024] = "";
+    if (ctx->config->territory != NULL && strcmp(text, ctx->config->territory) == 0 &&
+        ctx->config->path != NULL)
+        snprintf(where, sizeof where, "%s: [territory] code: ", ctx->config->path);
     if (found == 0)
-        return ds_error_set(err, DS_EDATA, "territory '%s'%s%s is not in the referential (%s)%s",
-                            text, *level != DS_LEVEL_COUNT ? " of level " : "",
+        return ds_error_set(err, DS_EDATA, "%sterritory '%s'%s%s is not in the referential (%s)%s",
+                            where, text, *level != DS_LEVEL_COUNT ? " of level " : "",
                             *level != DS_LEVEL_COUNT ? ds_level_name(*level) : "",
                             ds_referential_vintage(ctx->ref),
                             ctx->config->definitions == NULL && *level == DS_LEVEL_COUNT
                                 ? " nor a custom territory (no [territory] definitions)"
                                 : "");
     if (found > 1)
-        return ds_error_set(err, DS_EDATA, "territory '%s' is ambiguous (e.g. a département "
-                            "and a région): give its level", text);
+        return ds_error_set(err, DS_EDATA, "%sterritory '%s' is ambiguous (e.g. a département "
+                            "and a région): give its level", where, text);
     *level = first;
     return DS_OK;
 }

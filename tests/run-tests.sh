@@ -28,5 +28,29 @@ if [ -f tests/e2e/run.sh ]; then
         echo "e2e: exited with status $status"; printf '%s\n' "$out" | tail -20; failed=$((failed + 1))
     fi
 fi
+# Fuzz targets replayed on their seed and regression corpora (tests/fuzz).
+for r in "$BUILD"/tests/fuzz_replay_*; do
+    [ -x "$r" ] || continue
+    t=${r##*/fuzz_replay_}; dirs=""
+    for d in "tests/fuzz/corpus/$t" "tests/fuzz/regressions/$t"; do [ -d "$d" ] && dirs="$dirs $d"; done
+    out=$("$r" $dirs 2>&1); status=$?
+    if [ "$status" -eq 0 ] && ! printf '%s\n' "$out" | grep -qE 'runtime error|Sanitizer'; then
+        passed=$((passed + 1))
+    else
+        echo "fuzz replay $t: exited with status $status"; printf '%s\n' "$out" | tail -20
+        failed=$((failed + 1))
+    fi
+done
+# The malformed-input corpus (tests/malformed): status, message, no crash, no output.
+if [ -f tests/malformed/run.sh ]; then
+    out=$(sh tests/malformed/run.sh "$BUILD/diagsante" 2>&1); status=$?
+    printf '%s\n' "$out" | grep '^FAIL' -A6
+    p=$(printf '%s\n' "$out" | grep -c '^ok ')
+    f=$(printf '%s\n' "$out" | grep -c '^FAIL ')
+    passed=$((passed + p)); failed=$((failed + f))
+    if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
+        echo "malformed: exited with status $status"; printf '%s\n' "$out" | tail -20; failed=$((failed + 1))
+    fi
+fi
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
