@@ -24,7 +24,7 @@ TEST_SRC  := $(wildcard tests/test_*.c)
 TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 HEADERS   := $(wildcard include/diagsante/*.h)
 
-.PHONY: all deps test test-run test-browser check-asan check-valgrind fuzz fuzz-build demo bench install uninstall clean
+.PHONY: all deps test test-run test-browser check-asan check-valgrind check-crash fuzz fuzz-build demo bench install uninstall clean
 
 all: $(BUILD)/libdiagsante.a $(BUILD)/diagsante
 
@@ -79,6 +79,14 @@ check-asan: deps
 	 $(MAKE) --no-print-directory BUILD=build-asan CFLAGS="-O1 -g" \
 	   EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	   EXTRA_LDFLAGS="-fsanitize=address,undefined" test-run
+
+# Crash-safe outputs (tests/crash/run.sh): a batch of 4,610 portraits killed with
+# SIGKILL at CRASH_KILLS random moments; every output must be the previous file or the
+# complete new one. About 1-2 minutes.
+CRASH_KILLS ?= 5
+check-crash: deps
+	@$(MAKE) --no-print-directory all
+	@sh tests/crash/run.sh $(BUILD)/diagsante $(CRASH_KILLS)
 
 # libFuzzer: the library rebuilt with clang, ASan, UBSan and coverage in build-fuzz;
 # each target fuzzed FUZZ_SECONDS (60) on its corpus (tests/fuzz/corpus/TARGET, new

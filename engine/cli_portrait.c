@@ -84,9 +84,17 @@ static int batch(ds_portrait_context *ctx, const ds_config *config, const char *
     bool progress = isatty(STDERR_FILENO);
     int code = 0;
     size_t done = 0;
+    /* every file of the batch is renamed at the end: a failure (or a kill) halfway
+     * leaves the previous outputs as they were */
+    ds_output_group *group;
+    if (ds_output_group_new(&group, &err) != DS_OK) {
+        free(list);
+        return fail(&err);
+    }
     if (mkdir(out, 0777) != 0 && access(out, W_OK) != 0) {
         perror(out);
         free(list);
+        ds_output_group_abort(group);
         return 73;
     }
     for (char *save = NULL, *name = strtok_r(list, ",", &save); name != NULL && code == 0;
@@ -107,9 +115,8 @@ static int batch(ds_portrait_context *ctx, const ds_config *config, const char *
         snprintf(table_path, sizeof table_path, "%s/%s.csv", out, name);
         snprintf(json_path, sizeof json_path, "%s/%s.jsonl", out, name);
         ds_output *table = NULL, *json = NULL;
-        if (ds_output_open(table_path, &table, &err) != DS_OK ||
-            ds_output_open(json_path, &json, &err) != DS_OK) {
-            ds_output_abort(table);
+        if (ds_output_group_open(group, table_path, &table, &err) != DS_OK ||
+            ds_output_group_open(group, json_path, &json, &err) != DS_OK) {
             ds_code_list_free(&units);
             code = fail(&err);
             break;
@@ -127,7 +134,7 @@ static int batch(ds_portrait_context *ctx, const ds_config *config, const char *
                 mkdir(sub, 0777);
                 snprintf(sub, sizeof sub, "%s/%s/%s", out, name, units.items[u]);
                 ds_portrait_outputs only_html = {.html = true};
-                st = ds_portrait_write(p, sub, &only_html, &err);
+                st = ds_portrait_write_in(group, p, sub, &only_html, &err);
             }
             ds_portrait_free(p);
             if (st != DS_OK)
@@ -139,15 +146,15 @@ static int batch(ds_portrait_context *ctx, const ds_config *config, const char *
         if (progress)
             fputc('\n', stderr);
         if (code == 0 && (ds_output_commit(table, &err) != DS_OK ||
-                          ds_output_commit(json, &err) != DS_OK)) {
-            json = NULL;
+                          ds_output_commit(json, &err) != DS_OK))
             code = fail(&err);
-        } else if (code != 0) {
-            ds_output_abort(table), ds_output_abort(json);
-        }
         ds_code_list_free(&units);
     }
     free(list);
+    if (code == 0 && ds_output_group_commit(group, &err) != DS_OK)
+        code = fail(&err);
+    else if (code != 0)
+        ds_output_group_abort(group);
     if (code == 0)
         printf("%zu portraits of région %s written to %s/{%s}.{csv,jsonl}\n", done, region, out,
                levels);

@@ -1352,12 +1352,18 @@ static bool write_problems(FILE *f, const void *data)
 
 ds_status ds_overlap_write(const ds_overlap_result *r, const char *dir, ds_error *err)
 {
-    ds_status st = ds_output_write(dir, "overlap.csv", write_overlap, r, err);
+    ds_output_group *group; /* the four files renamed together, or none */
+    ds_status st = ds_output_group_new(&group, err);
     if (st == DS_OK)
-        st = ds_output_write(dir, "slivers.csv", write_slivers, r, err);
+        st = ds_output_write_in(group, dir, "overlap.csv", write_overlap, r, err);
     if (st == DS_OK)
-        st = ds_output_write(dir, "units_unmatched.csv", write_unmatched, r, err);
+        st = ds_output_write_in(group, dir, "slivers.csv", write_slivers, r, err);
     if (st == DS_OK)
-        st = ds_output_write(dir, "problems.csv", write_problems, r, err);
+        st = ds_output_write_in(group, dir, "units_unmatched.csv", write_unmatched, r, err);
+    if (st == DS_OK)
+        st = ds_output_write_in(group, dir, "problems.csv", write_problems, r, err);
+    if (st == DS_OK)
+        return ds_output_group_commit(group, err);
+    ds_output_group_abort(group);
     return st;
 }

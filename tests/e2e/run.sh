@@ -100,7 +100,7 @@ expect remap 0 "$BIN" remap --code-column=CODGEO --columns=NAISSANCES,DECES --ou
     has remap-delegated "$TMP/remap.csv" "12218,Conques-en-Rouergue,8,11" &&
     has remap-arrondissement "$TMP/remap.csv" "75056,Paris,150,120" &&
     has remap-header "$TMP/remap.csv" "code,name,NAISSANCES,DECES"
-if [ -n "$(ls "$TMP" | grep '\.tmp\.')" ]; then echo "FAIL remap-no-temp: temporary file left"; failed=1; else echo "ok remap-no-temp"; fi
+if [ -n "$(ls -A "$TMP" | grep '\.tmp-')" ]; then echo "FAIL remap-no-temp: temporary file left"; failed=1; else echo "ok remap-no-temp"; fi
 expect remap-rate-warning 0 "$BIN" remap --code-column=CODGEO --columns=TAUX "$REMAP_IN" &&
     has remap-rate-warning "$TMP/err" "column 'TAUX' holds non-integer values (1.5 on line 2)"
 expect remap-text-column 64 "$BIN" remap --code-column=CODGEO --columns=LIBGEO "$REMAP_IN" &&
@@ -257,7 +257,7 @@ near stats-wilson-upper "$TMP/p.csv" B 4 0.3662 2e-4
 near stats-wilson-lower-15 "$TMP/p.csv" A 3 0.0624 1e-3
 near stats-wilson-upper-15 "$TMP/p.csv" A 4 0.1605 1e-3
 if [ "$(head -n 2 "$TMP/p.csv" | tail -n 1 | cut -c1-2)" = "A," ]; then echo "ok stats-sorted"; else echo "FAIL stats-sorted"; failed=1; fi
-if [ -n "$(ls "$TMP" | grep '\.tmp\.')" ]; then echo "FAIL stats-no-temp: temporary file left"; failed=1; else echo "ok stats-no-temp"; fi
+if [ -n "$(ls -A "$TMP" | grep '\.tmp-')" ]; then echo "FAIL stats-no-temp: temporary file left"; failed=1; else echo "ok stats-no-temp"; fi
 expect stats-percent 0 "$BIN" stats proportion --multiplier=100 --in "$SFIX/proportion.csv"
 near stats-percent "$TMP/out" B 2 30.798479087452474 1e-12
 # Rates per 100,000 (';' file, columns renamed). 0 events: the exact upper limit is
@@ -466,7 +466,7 @@ for f in portrait.html portrait.json tables/portrait.csv tables/chapitre_1.csv t
         echo "FAIL portrait-file-$f: missing or empty"; failed=1; fi
 done
 # No temporary file left behind by the atomic writes.
-if ls "$TMP/portrait" "$TMP/portrait/tables" | grep -q '\.tmp\|XXXXXX'; then
+if ls -A "$TMP/portrait" "$TMP/portrait/tables" | grep -q '\.tmp-'; then
     echo "FAIL portrait-no-temp: temporary files left"; failed=1; else echo "ok portrait-no-temp"; fi
 expect portrait-other-territory 0 "$BIN" portrait --config="$PDEMO" --territory=CLS-TARBES \
     --out="$TMP/portrait-cls" && has portrait-other-territory "$TMP/out" "portrait of territory CLS-TARBES"
