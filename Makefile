@@ -80,6 +80,17 @@ check-asan: deps
 	   EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	   EXTRA_LDFLAGS="-fsanitize=address,undefined" test-run
 
+# The unit tests, the end-to-end tests, the fuzz replays and the malformed corpus under
+# valgrind memcheck (plain -O1 build in build-valgrind): any error or definite/indirect
+# leak fails the run (exit 99 of the program). About 20 minutes: not in .ci/run.
+VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full \
+           --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
+           --num-callers=30
+check-valgrind: deps
+	@sh scripts/install-deps.sh --valgrind
+	@DS_TEST_WRAPPER="$(VALGRIND)" $(MAKE) --no-print-directory BUILD=build-valgrind \
+	   CFLAGS="-O1 -g" test-run
+
 # Crash-safe outputs (tests/crash/run.sh): a batch of 4,610 portraits killed with
 # SIGKILL at CRASH_KILLS random moments; every output must be the previous file or the
 # complete new one. About 1-2 minutes.

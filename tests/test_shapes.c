@@ -90,7 +90,7 @@ static void write_layer(const shape_spec *shapes, int n, const char *codepage,
     assert_int_equal(DBFAddField(dbf, "CODE", FTString, 10, 0), 0);
     assert_int_equal(DBFAddField(dbf, "NOM", FTString, 20, 0), 1);
     for (int i = 0; i < n; i++) {
-        char code[16];
+        char code[32];
         snprintf(code, sizeof code, "0%d00%d", i, i + 1); /* leading zeros */
         assert_true(DBFWriteStringAttribute(dbf, i, 0, code));
         assert_true(DBFWriteStringAttribute(dbf, i, 1, names ? names[i] : "x"));
