@@ -853,19 +853,38 @@ static ds_status member_rows(ds_portrait *p, size_t i, ds_portrait_row *row, ds_
         f->code = code;
         apply_threshold(ind, ctx->config->threshold, f);
     }
-    /* Secondary suppression: a single withheld member is revealed by the total minus the
-     * others; withhold the next smallest count too. */
-    size_t withheld = 0, smallest = SIZE_MAX;
-    for (size_t k = 0; k < n; k++) {
-        ds_figure *f = &row->members[k];
-        if (f->withheld)
+    /* Secondary suppression: the total minus the published members gives the sum of the
+     * withheld ones. That sum must reveal none of them: with a single withheld member
+     * it is its count; under the threshold it is a small count itself; equal to the
+     * number of withheld members (each at least 1) it says they are all 1. Withhold the
+     * next smallest non-zero count (a zero adds nothing) until none of these holds. */
+    size_t withheld = 0;
+    double sum = 0;
+    for (size_t k = 0; k < n; k++)
+        if (row->members[k].withheld) {
             withheld++;
-        else if (f->origin != DS_ORIGIN_NONE && isfinite(f->numerator) &&
-                 (smallest == SIZE_MAX || f->numerator < row->members[smallest].numerator))
-            smallest = k;
-    }
-    if (withheld == 1 && smallest != SIZE_MAX && n > 1)
+            sum += isfinite(row->members[k].numerator) ? row->members[k].numerator : 0;
+        }
+    while (withheld > 0 &&
+           (withheld == 1 || sum < ctx->config->threshold || sum == (double)withheld)) {
+        size_t smallest = SIZE_MAX;
+        /* non-zero counts first; a zero when it helps: it makes a single withheld
+         * member two, and withheld members summing to their number no longer all 1 */
+        bool zero_helps = withheld == 1 || sum == (double)withheld;
+        for (int zero_ok = 0; zero_ok <= zero_helps && smallest == SIZE_MAX; zero_ok++)
+            for (size_t k = 0; k < n; k++) {
+                const ds_figure *f = &row->members[k];
+                if (!f->withheld && f->origin != DS_ORIGIN_NONE && isfinite(f->numerator) &&
+                    (f->numerator > 0 || zero_ok) &&
+                    (smallest == SIZE_MAX || f->numerator < row->members[smallest].numerator))
+                    smallest = k;
+            }
+        if (smallest == SIZE_MAX)
+            break;
         withhold_secondary(&row->members[smallest]);
+        withheld++;
+        sum += row->members[smallest].numerator;
+    }
     for (size_t k = 0; k < n; k++)
         blank_withheld(&row->members[k]);
     /* Extremes and inequality between the members with a value. */

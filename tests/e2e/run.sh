@@ -474,6 +474,28 @@ expect portrait-batch 0 "$BIN" portrait --config="$PDEMO" --all=epci --out="$TMP
     has portrait-batch "$TMP/out" "portraits of région 76 written"
 if [ "$(wc -l < "$TMP/batch/epci.jsonl" 2>/dev/null)" = "$(awk -F, '$5 == 76' datasets/referentiel/communes.csv | cut -d, -f6 | sort -u | grep -c .)" ]; then
     echo "ok portrait-batch-count"; else echo "FAIL portrait-batch-count: one JSON line per EPCI of région 76 expected"; failed=1; fi
+# Disclosure audit (tests/tools/disclosure_audit.py): no count under 5 in any output of
+# the EPCI, CLS and batch portraits (CSV, JSON, JSON Lines, HTML), and no pair or sum
+# of published figures giving a withheld one away; then leaky copies of the EPCI
+# portrait, one leak each (tests/tools/disclosure_tamper.py), must each be caught.
+if command -v python3 > /dev/null && [ -f "$TMP/portrait/portrait.json" ]; then
+    if python3 tests/tools/disclosure_audit.py 5 "$TMP/portrait" "$TMP/portrait-cls" "$TMP/batch" > "$TMP/audit" 2>&1; then
+        echo "ok disclosure-audit ($(tail -1 "$TMP/audit"))"
+    else
+        echo "FAIL disclosure-audit:"; sed 's/^/    /' "$TMP/audit" | tail -20; failed=1
+    fi
+    mkdir -p "$TMP/tampered"
+    for leak in $(python3 tests/tools/disclosure_tamper.py "$TMP/portrait" "$TMP/tampered"); do
+        case $leak in
+        primary-json) kind=primary ;; withheld-csv|derived-chapter) kind=withheld ;; *) kind=$leak ;;
+        esac
+        if python3 tests/tools/disclosure_audit.py 5 "$TMP/tampered/$leak" > "$TMP/audit" 2>&1; then
+            echo "FAIL disclosure-audit-catches-$leak: no leak found"; failed=1
+        elif grep -q "^$kind: " "$TMP/audit"; then echo "ok disclosure-audit-catches-$leak"
+        else echo "FAIL disclosure-audit-catches-$leak: no '$kind' leak:"; sed 's/^/    /' "$TMP/audit" | head -5; failed=1
+        fi
+    done
+fi
 printf '[territory]\ncode = 200069300\n[referential]\ndir = x\n[indicators]\ndictionary = d\n[data]\ncommune = c.csv\nbogus = 1\n' > "$TMP/bad.ini"
 expect portrait-bad-key 65 "$BIN" portrait --config="$TMP/bad.ini" --out="$TMP/p2" &&
     has portrait-bad-key "$TMP/err" "bad.ini:9: unknown key 'bogus' in [data]"
