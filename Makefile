@@ -24,7 +24,7 @@ TEST_SRC  := $(wildcard tests/test_*.c)
 TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 HEADERS   := $(wildcard include/diagsante/*.h)
 
-.PHONY: all deps test test-run test-browser check-asan demo demo-occitanie bench install uninstall clean
+.PHONY: all deps test test-run test-browser check-asan check-valgrind check-crash fuzz fuzz-build demo demo-occitanie bench install uninstall clean
 
 all: $(BUILD)/libdiagsante.a $(BUILD)/diagsante
 
@@ -52,7 +52,16 @@ deps:
 test: deps
 	@$(MAKE) --no-print-directory test-run
 
-test-run: all $(TEST_BIN)
+# Fuzz targets (tests/fuzz/fuzz_*.c): replayed on their seed and regression corpora by
+# `make test` through tests/fuzz/replay.c (no clang needed), fuzzed by `make fuzz`.
+FUZZ_TARGETS := csv codes shapefile config
+REPLAY_BIN := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz_replay_%)
+
+$(BUILD)/tests/fuzz_replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz_common.h $(BUILD)/libdiagsante.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Iengine $(EXTRA_LDFLAGS) $< tests/fuzz/replay.c $(BUILD)/libdiagsante.a -o $@ $(LIBS)
+
+test-run: all $(TEST_BIN) $(REPLAY_BIN)
 	@sh tests/run-tests.sh $(BUILD)
 
 # The demo portrait rendered in headless Chromium (tests/browser/run.sh): sections in the
@@ -70,6 +79,47 @@ check-asan: deps
 	 $(MAKE) --no-print-directory BUILD=build-asan CFLAGS="-O1 -g" \
 	   EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	   EXTRA_LDFLAGS="-fsanitize=address,undefined" test-run
+
+# The unit tests, the end-to-end tests, the fuzz replays and the malformed corpus under
+# valgrind memcheck (plain -O1 build in build-valgrind): any error or definite/indirect
+# leak fails the run (exit 99 of the program). About 20 minutes: not in .ci/run.
+VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full \
+           --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
+           --num-callers=30
+check-valgrind: deps
+	@sh scripts/install-deps.sh --valgrind
+	@DS_TEST_WRAPPER="$(VALGRIND)" $(MAKE) --no-print-directory BUILD=build-valgrind \
+	   CFLAGS="-O1 -g" test-run
+
+# Crash-safe outputs (tests/crash/run.sh): a batch of 4,610 portraits killed with
+# SIGKILL at CRASH_KILLS random moments; every output must be the previous file or the
+# complete new one. About 1-2 minutes.
+CRASH_KILLS ?= 5
+check-crash: deps
+	@$(MAKE) --no-print-directory all
+	@sh tests/crash/run.sh $(BUILD)/diagsante $(CRASH_KILLS)
+
+# libFuzzer: the library rebuilt with clang, ASan, UBSan and coverage in build-fuzz;
+# each target fuzzed FUZZ_SECONDS (60) on its corpus (tests/fuzz/corpus/TARGET, new
+# inputs kept in build-fuzz/corpus/TARGET); a crash leaves build-fuzz/crash-* and fails.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   := build-fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_BIN     := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+
+fuzz-build: deps
+	@sh scripts/install-deps.sh --fuzz
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) CFLAGS="-O1 -g" \
+	   EXTRA_CFLAGS="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" $(FUZZ_BUILD)/libdiagsante.a
+	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_BUILD)/libdiagsante.a
+	$(FUZZ_CC) $(ALL_CFLAGS) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer -Iengine $< \
+	   $(FUZZ_BUILD)/libdiagsante.a -o $@ $(LIBS)
+
+fuzz: fuzz-build
+	@sh tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -112,4 +162,4 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/include/diagsante $(DESTDIR)$(PREFIX)/share/diagsante
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz build-valgrind

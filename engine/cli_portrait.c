@@ -73,6 +73,7 @@ static void summary(const ds_portrait *p, const char *dir, const ds_portrait_out
 /* What the batch does with each portrait in order: the HTML report when asked, the
  * progress line on a terminal. */
 typedef struct batch_each {
+    ds_output_group *group; /* the batch's files, renamed together at the end */
     const char *out, *level_name;
     bool html, progress;
     size_t count;
@@ -88,7 +89,7 @@ static ds_status each_portrait(const ds_portrait *p, size_t u, void *data, ds_er
         mkdir(sub, 0777);
         snprintf(sub, sizeof sub, "%s/%s/%s", e->out, e->level_name, ds_portrait_code(p));
         ds_portrait_outputs only_html = {.html = true};
-        st = ds_portrait_write(p, sub, &only_html, err);
+        st = ds_portrait_write_in(e->group, p, sub, &only_html, err);
     }
     if (e->progress && ((u + 1) % 50 == 0 || u + 1 == e->count))
         fprintf(stderr, "\r%s: %zu/%zu", e->level_name, u + 1, e->count);
@@ -122,9 +123,17 @@ static int batch(ds_portrait_context *ctx, const ds_config *config, const char *
     bool progress = isatty(STDERR_FILENO);
     int code = 0;
     size_t done = 0;
+    /* every file of the batch is renamed at the end: a failure (or a kill) halfway
+     * leaves the previous outputs as they were */
+    ds_output_group *group;
+    if (ds_output_group_new(&group, &err) != DS_OK) {
+        free(list);
+        return fail(&err);
+    }
     if (mkdir(out, 0777) != 0 && access(out, W_OK) != 0) {
         perror(out);
         free(list);
+        ds_output_group_abort(group);
         return 73;
     }
     for (char *save = NULL, *name = strtok_r(list, ",", &save); name != NULL && code == 0;
@@ -145,14 +154,13 @@ static int batch(ds_portrait_context *ctx, const ds_config *config, const char *
         snprintf(table_path, sizeof table_path, "%s/%s.csv", out, name);
         snprintf(json_path, sizeof json_path, "%s/%s.jsonl", out, name);
         ds_output *table = NULL, *json = NULL;
-        if (ds_output_open(table_path, &table, &err) != DS_OK ||
-            ds_output_open(json_path, &json, &err) != DS_OK) {
-            ds_output_abort(table);
+        if (ds_output_group_open(group, table_path, &table, &err) != DS_OK ||
+            ds_output_group_open(group, json_path, &json, &err) != DS_OK) {
             ds_code_list_free(&units);
             code = fail(&err);
             break;
         }
-        batch_each each = {out, name, html, progress, units.count};
+        batch_each each = {group, out, name, html, progress, units.count};
         ds_portrait_batch job = {level, &units, threads,
                                  ds_output_stream(table), ds_output_stream(json),
                                  table_path, json_path, each_portrait, &each};
@@ -164,15 +172,15 @@ static int batch(ds_portrait_context *ctx, const ds_config *config, const char *
         if (progress)
             fputc('\n', stderr);
         if (code == 0 && (ds_output_commit(table, &err) != DS_OK ||
-                          ds_output_commit(json, &err) != DS_OK)) {
-            json = NULL;
+                          ds_output_commit(json, &err) != DS_OK))
             code = fail(&err);
-        } else if (code != 0) {
-            ds_output_abort(table), ds_output_abort(json);
-        }
         ds_code_list_free(&units);
     }
     free(list);
+    if (code == 0 && ds_output_group_commit(group, &err) != DS_OK)
+        code = fail(&err);
+    else if (code != 0)
+        ds_output_group_abort(group);
     if (code == 0)
         printf("%zu portraits of région %s written to %s/{%s}.{csv,jsonl}\n", done, region, out,
                levels);

@@ -1671,10 +1671,12 @@ ds_status ds_coverage_write(const ds_coverage *c, const char *dir, ds_error *err
     } FILES[] = {{"qpv.csv", write_qpv},         {"cv.csv", write_cv},
                  {"cls.csv", write_cls},         {"summary.csv", write_summary},
                  {"discrepancies.csv", write_discrepancies}, {"problems.csv", write_problems}};
-    for (size_t i = 0; i < sizeof FILES / sizeof *FILES; i++) {
-        ds_status st = ds_output_write(dir, FILES[i].name, FILES[i].write, c, err);
-        if (st != DS_OK)
-            return st;
-    }
-    return DS_OK;
+    ds_output_group *group; /* the six files renamed together, or none */
+    ds_status st = ds_output_group_new(&group, err);
+    for (size_t i = 0; i < sizeof FILES / sizeof *FILES && st == DS_OK; i++)
+        st = ds_output_write_in(group, dir, FILES[i].name, FILES[i].write, c, err);
+    if (st == DS_OK)
+        return ds_output_group_commit(group, err);
+    ds_output_group_abort(group);
+    return st;
 }

@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define READ_CHUNK ((size_t)1 << 20)
+#define SMALL_CHUNK ((size_t)1 << 14) /* files smaller than a chunk read in one of these */
 #define DEFAULT_MAX_RECORD ((size_t)64 << 20)
 #define LIBCSV_ROW_NOT_BEGUN 0 /* libcsv.c's parser state between records */
 
@@ -26,6 +28,7 @@ typedef struct reader {
     unsigned char *raw;
     char *buf;
     size_t cap, start, end;
+    size_t chunk;        /* bytes per read: READ_CHUNK, less for a small file */
     size_t plain_end; /* buf[start, plain_end) holds no quote, NUL, non-ASCII byte or lone CR */
     bool eof, first_read;
     ds_encoding encoding; /* AUTO until decided */
@@ -223,7 +226,8 @@ static void on_libcsv_row(int terminator, void *user)
     if (r->stop)
         return;
     for (size_t i = 0; i < r->n_fields; i++) {
-        r->fields[i].ptr = r->copy + r->offsets[i];
+        /* no copy buffer yet when every field so far was empty: NULL + 0 is undefined */
+        r->fields[i].ptr = r->copy != NULL ? r->copy + r->offsets[i] : "";
         check_field_bytes(r, r->fields[i].ptr, r->fields[i].len, i + 1);
     }
     emit_record(r, r->record_line, r->current_line);
@@ -465,7 +469,7 @@ static bool fill(reader *r)
         r->plain_end = r->plain_end > r->start ? r->plain_end - r->start : 0;
         r->start = 0;
     }
-    if (r->cap - r->end < 3 * READ_CHUNK) {
+    if (r->cap - r->end < 3 * r->chunk) {
         size_t cap = r->cap * 2;
         char *buf = realloc(r->buf, cap);
         if (buf == NULL) {
@@ -478,8 +482,8 @@ static bool fill(reader *r)
     /* Read in place; bytes to convert move aside first (3 bytes of room per byte). */
     size_t old_end = r->end;
     unsigned char *in = (unsigned char *)r->buf + r->end;
-    size_t n = fread(in, 1, READ_CHUNK, r->file);
-    if (n < READ_CHUNK) {
+    size_t n = fread(in, 1, r->chunk, r->file);
+    if (n < r->chunk) {
         if (ferror(r->file)) {
             r->status = ds_error_set(r->err, DS_EIO, "%s: read error after line %zu: %s",
                                      r->path, r->line, strerror(errno));
@@ -533,7 +537,7 @@ static void skip_long_line(reader *r)
             r->start = (size_t)(nl - r->buf) + 1;
             return;
         }
-        r->start = r->end = 0;
+        r->start = r->end = r->plain_end = 0; /* and the plain-line mark with them */
         if (r->eof || r->stop || !fill(r))
             return;
     }
@@ -559,8 +563,16 @@ ds_status ds_csv_read(const char *path, const ds_csv_reader_options *options,
     r.file = fopen(path, "rb");
     if (r.file == NULL)
         return ds_error_set(err, DS_ENOINPUT, "%s: cannot open: %s", path, strerror(errno));
-    r.cap = 4 * READ_CHUNK;
-    r.raw = malloc(READ_CHUNK);
+    /* A small file gets small buffers (5 MiB for every 100-byte file is slow under
+     * sanitizers); the size only sets the first allocation, a file that grew since is
+     * still read to its end. */
+    struct stat st;
+    r.chunk = READ_CHUNK;
+    if (fstat(fileno(r.file), &st) == 0 && S_ISREG(st.st_mode) &&
+        (uintmax_t)st.st_size < READ_CHUNK)
+        r.chunk = (size_t)st.st_size < SMALL_CHUNK ? SMALL_CHUNK : (size_t)st.st_size + 1;
+    r.cap = 4 * r.chunk;
+    r.raw = malloc(r.chunk);
     r.buf = malloc(r.cap);
     if (r.raw == NULL || r.buf == NULL || !start_parser(&r)) {
         fail_nomem(&r);

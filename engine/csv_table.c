@@ -877,7 +877,8 @@ static bool convert_text_to_numbers(ds_table *t, column *col)
         }
         numbers[row] = values[id];
         if (marks[id] == 'x') {
-            if (!ensure_status(t, col, row) ||
+            /* every row's status, not only the rows above: those below may be values */
+            if (!ensure_status(t, col, t->n_rows) ||
                 !add_stray(col, row, ds_text_dict_get(&col->dict, id), ds_text_dict_length(&col->dict, (uint32_t)id)))
                 goto nomem;
             col->status[row] = STATUS_STRAY;
@@ -1327,6 +1328,9 @@ ds_status ds_table_load(const char *path, const ds_csv_options *options, ds_tabl
     if (options->separator != 0 && options->separator != ';' && options->separator != ',' &&
         options->separator != '\t')
         return ds_error_set(err, DS_EUSAGE, "separator must be ';', ',' or tab");
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return ds_error_set(err, DS_ENOINPUT, "%s: a folder, not a CSV file", path);
     char separator = options->separator;
     if (separator == 0) {
         ds_status status = guess_separator_of(path, &separator, err);

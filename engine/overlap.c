@@ -589,11 +589,17 @@ static ds_status open_side(side *s, const ds_layer *layer, const char *name, con
             snprintf(fields + used, sizeof fields - used, "%s%s", i ? ", " : "",
                      ds_layer_field_name(layer, i));
         }
-        return ds_error_set(err, DS_EUSAGE, "the %s have no field '%s' (fields: %s)", name,
-                            id ? id : "(none given)", fields);
+        return ds_error_set(err, DS_EUSAGE, "%s: the %s have no field '%s' (fields: %s)",
+                            ds_layer_path(layer), name, id ? id : "(none given)", fields);
     }
     ds_status st = model != NULL ? clone_projector(model, p, err)
                                  : ds_crs_open(ds_layer_crs(layer), &p->lonlat, err);
+    if (st != DS_OK && model == NULL && err != NULL) {
+        char message[DS_ERROR_MESSAGE_MAX];
+        snprintf(message, sizeof message, "%s", err->message);
+        ds_error_set(err, st, "%s (the CRS of the %s): %s", ds_layer_crs_source(layer), name,
+                     message);
+    }
     if (st == DS_OK)
         s->max_edge = ds_crs_is_geographic(p->lonlat) ? MAX_EDGE_DEGREES : MAX_EDGE_METRES;
     return st;
@@ -1346,12 +1352,18 @@ static bool write_problems(FILE *f, const void *data)
 
 ds_status ds_overlap_write(const ds_overlap_result *r, const char *dir, ds_error *err)
 {
-    ds_status st = ds_output_write(dir, "overlap.csv", write_overlap, r, err);
+    ds_output_group *group; /* the four files renamed together, or none */
+    ds_status st = ds_output_group_new(&group, err);
     if (st == DS_OK)
-        st = ds_output_write(dir, "slivers.csv", write_slivers, r, err);
+        st = ds_output_write_in(group, dir, "overlap.csv", write_overlap, r, err);
     if (st == DS_OK)
-        st = ds_output_write(dir, "units_unmatched.csv", write_unmatched, r, err);
+        st = ds_output_write_in(group, dir, "slivers.csv", write_slivers, r, err);
     if (st == DS_OK)
-        st = ds_output_write(dir, "problems.csv", write_problems, r, err);
+        st = ds_output_write_in(group, dir, "units_unmatched.csv", write_unmatched, r, err);
+    if (st == DS_OK)
+        st = ds_output_write_in(group, dir, "problems.csv", write_problems, r, err);
+    if (st == DS_OK)
+        return ds_output_group_commit(group, err);
+    ds_output_group_abort(group);
     return st;
 }

@@ -127,6 +127,28 @@ static long code_column(data_source *s)
     return s->code_column = -1;
 }
 
+/* Adds to a missing-file message where the configuration names the file:
+ * "...: No such file or directory (diagnostic.ini: [data] commune, line 15)". */
+static ds_status named_in(const ds_config *config, ds_error *err, ds_status st,
+                          const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+static ds_status named_in(const ds_config *config, ds_error *err, ds_status st,
+                          const char *fmt, ...)
+{
+    if (err == NULL || config->path == NULL)
+        return st;
+    char key[256], message[DS_ERROR_MESSAGE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(key, sizeof key, fmt, ap);
+    va_end(ap);
+    snprintf(message, sizeof message, "%s", err->message);
+    return ds_error_set(err, st, "%s (%s: %s)", message, config->path, key);
+}
+
 /* Loads one data file and indexes its rows by code (communes by current commune). */
 static ds_status open_source(ds_portrait_context *ctx, const ds_data_file *file,
                              data_source *s, ds_error *err)
@@ -137,6 +159,8 @@ static ds_status open_source(ds_portrait_context *ctx, const ds_data_file *file,
     s->path = file->path;
     ds_text_dict_init(&s->codes);
     ds_status st = ds_table_load(file->path, &options, &s->table, err);
+    if (st == DS_ENOINPUT)
+        return named_in(ctx->config, err, st, "[data] %s", ds_data_level_name(file->level));
     if (st != DS_OK)
         return st;
     size_t rows = ds_table_rows(s->table);
@@ -377,15 +401,27 @@ ds_status ds_portrait_context_open(const ds_config *config, ds_portrait_context 
         return ds_error_set(err, DS_ENOMEM, "cannot create a mutex");
     }
     ctx->config = config;
+    /* a missing file also names the key of the configuration that gives it */
     geometry_files(ctx);
     ds_status st = ds_referential_open(config->referential_dir, &ctx->ref, err);
-    if (st == DS_OK && config->qpv_communes != NULL)
+    if (st == DS_ENOINPUT)
+        st = named_in(config, err, st, "[referential] dir");
+    if (st == DS_OK && config->qpv_communes != NULL) {
         st = ds_referential_load_qpv(ctx->ref, config->qpv_communes, config->qpv_column,
                                      config->commune_column, err);
-    if (st == DS_OK && config->definitions != NULL)
+        if (st == DS_ENOINPUT)
+            st = named_in(config, err, st, "[referential] qpv_communes");
+    }
+    if (st == DS_OK && config->definitions != NULL) {
         st = ds_referential_load_territories(ctx->ref, config->definitions, err);
-    if (st == DS_OK)
+        if (st == DS_ENOINPUT)
+            st = named_in(config, err, st, "[territory] definitions");
+    }
+    if (st == DS_OK) {
         st = ds_dictionary_load(config->dictionary, &ctx->dict, err);
+        if (st == DS_ENOINPUT)
+            st = named_in(config, err, st, "[indicators] dictionary");
+    }
     if (st == DS_OK) {
         ctx->sources = calloc(config->n_data + 1, sizeof *ctx->sources);
         if (ctx->sources == NULL)
@@ -881,19 +917,38 @@ static ds_status member_rows(ds_portrait *p, size_t i, ds_portrait_row *row, ds_
         f->code = code;
         apply_threshold(ind, ctx->config->threshold, f);
     }
-    /* Secondary suppression: a single withheld member is revealed by the total minus the
-     * others; withhold the next smallest count too. */
-    size_t withheld = 0, smallest = SIZE_MAX;
-    for (size_t k = 0; k < n; k++) {
-        ds_figure *f = &row->members[k];
-        if (f->withheld)
+    /* Secondary suppression: the total minus the published members gives the sum of the
+     * withheld ones. That sum must reveal none of them: with a single withheld member
+     * it is its count; under the threshold it is a small count itself; equal to the
+     * number of withheld members (each at least 1) it says they are all 1. Withhold the
+     * next smallest non-zero count (a zero adds nothing) until none of these holds. */
+    size_t withheld = 0;
+    double sum = 0;
+    for (size_t k = 0; k < n; k++)
+        if (row->members[k].withheld) {
             withheld++;
-        else if (f->origin != DS_ORIGIN_NONE && isfinite(f->numerator) &&
-                 (smallest == SIZE_MAX || f->numerator < row->members[smallest].numerator))
-            smallest = k;
-    }
-    if (withheld == 1 && smallest != SIZE_MAX && n > 1)
+            sum += isfinite(row->members[k].numerator) ? row->members[k].numerator : 0;
+        }
+    while (withheld > 0 &&
+           (withheld == 1 || sum < ctx->config->threshold || sum == (double)withheld)) {
+        size_t smallest = SIZE_MAX;
+        /* non-zero counts first; a zero when it helps: it makes a single withheld
+         * member two, and withheld members summing to their number no longer all 1 */
+        bool zero_helps = withheld == 1 || sum == (double)withheld;
+        for (int zero_ok = 0; zero_ok <= zero_helps && smallest == SIZE_MAX; zero_ok++)
+            for (size_t k = 0; k < n; k++) {
+                const ds_figure *f = &row->members[k];
+                if (!f->withheld && f->origin != DS_ORIGIN_NONE && isfinite(f->numerator) &&
+                    (f->numerator > 0 || zero_ok) &&
+                    (smallest == SIZE_MAX || f->numerator < row->members[smallest].numerator))
+                    smallest = k;
+            }
+        if (smallest == SIZE_MAX)
+            break;
         withhold_secondary(&row->members[smallest]);
+        withheld++;
+        sum += row->members[smallest].numerator;
+    }
     for (size_t k = 0; k < n; k++)
         blank_withheld(&row->members[k]);
     /* Extremes and inequality between the members with a value. */
@@ -1056,17 +1111,22 @@ static ds_status resolve(const ds_portrait_context *ctx, const char *text, ds_le
             found++;
         }
     }
+    /* the configuration's territory: say where it was written */
+    char where[1024] = "";
+    if (ctx->config->territory != NULL && strcmp(text, ctx->config->territory) == 0 &&
+        ctx->config->path != NULL)
+        snprintf(where, sizeof where, "%s: [territory] code: ", ctx->config->path);
     if (found == 0)
-        return ds_error_set(err, DS_EDATA, "territory '%s'%s%s is not in the referential (%s)%s",
-                            text, *level != DS_LEVEL_COUNT ? " of level " : "",
+        return ds_error_set(err, DS_EDATA, "%sterritory '%s'%s%s is not in the referential (%s)%s",
+                            where, text, *level != DS_LEVEL_COUNT ? " of level " : "",
                             *level != DS_LEVEL_COUNT ? ds_level_name(*level) : "",
                             ds_referential_vintage(ctx->ref),
                             ctx->config->definitions == NULL && *level == DS_LEVEL_COUNT
                                 ? " nor a custom territory (no [territory] definitions)"
                                 : "");
     if (found > 1)
-        return ds_error_set(err, DS_EDATA, "territory '%s' is ambiguous (e.g. a département "
-                            "and a région): give its level", text);
+        return ds_error_set(err, DS_EDATA, "%sterritory '%s' is ambiguous (e.g. a département "
+                            "and a région): give its level", where, text);
     *level = first;
     return DS_OK;
 }

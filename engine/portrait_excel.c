@@ -397,14 +397,14 @@ static void tables_free(table_set *s)
     }
 }
 
-static ds_status write_xlsx(const ds_portrait *p, const char *dir, const table_set *s,
-                            ds_error *err)
+static ds_status write_xlsx(ds_output_group *group, const ds_portrait *p, const char *dir,
+                            const table_set *s, ds_error *err)
 {
     char path[4096];
     if ((size_t)snprintf(path, sizeof path, "%s/portrait.xlsx", dir) >= sizeof path)
         return ds_error_set(err, DS_EUSAGE, "%s/portrait.xlsx: path too long", dir);
     ds_output *out;
-    ds_status st = ds_output_open(path, &out, err);
+    ds_status st = ds_output_group_open(group, path, &out, err);
     if (st != DS_OK)
         return st;
     book b = {0};
@@ -460,7 +460,8 @@ static ds_status write_xlsx(const ds_portrait *p, const char *dir, const table_s
     return ds_output_commit(out, err);
 }
 
-ds_status ds_portrait_write_excel(const ds_portrait *p, const char *dir, ds_error *err)
+ds_status ds_portrait_write_excel(ds_output_group *group, const ds_portrait *p, const char *dir,
+                                  ds_error *err)
 {
     table_set s = {0};
     ds_status st = DS_OK;
@@ -497,10 +498,10 @@ ds_status ds_portrait_write_excel(const ds_portrait *p, const char *dir, ds_erro
         else
             snprintf(name, sizeof name, "chapitre_%d.csv", s.chapter[i]);
         excel_csv job = {&s.t[i], s.kinds[i]};
-        st = ds_output_write(folder, name, write_excel_csv, &job, err);
+        st = ds_output_write_in(group, folder, name, write_excel_csv, &job, err);
     }
     if (st == DS_OK)
-        st = write_xlsx(p, dir, &s, err);
+        st = write_xlsx(group, p, dir, &s, err);
     tables_free(&s);
     return st;
 }

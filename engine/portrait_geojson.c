@@ -356,7 +356,8 @@ static bool write_collection(FILE *f, const void *data)
     return true; /* a write error is reported by the commit */
 }
 
-ds_status ds_portrait_write_geojson(const ds_portrait *p, const char *dir, ds_error *err)
+ds_status ds_portrait_write_geojson(ds_output_group *group, const ds_portrait *p, const char *dir,
+                                    ds_error *err)
 {
     const ds_config *c = ds_portrait_config(p);
     const char *member_path = p->members_are_iris ? c->iris_shp : c->communes_shp;
@@ -414,7 +415,7 @@ ds_status ds_portrait_write_geojson(const ds_portrait *p, const char *dir, ds_er
         }
         g.n_rings = kept;
         qsort(g.rings, g.n_rings, sizeof *g.rings, by_owner);
-        st = ds_output_write(dir, "portrait.geojson", write_collection, &g, err);
+        st = ds_output_write_in(group, dir, "portrait.geojson", write_collection, &g, err);
     }
     gj_free(&g);
     return st;

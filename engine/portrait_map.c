@@ -129,6 +129,11 @@ static ds_status project(const ds_layer *layer, rings *r, size_t first, const do
                          char target[160], ds_crs **crs, ds_error *err)
 {
     ds_status st = ds_crs_open(ds_layer_crs(layer), crs, err);
+    if (st != DS_OK && err != NULL) {
+        char message[DS_ERROR_MESSAGE_MAX];
+        snprintf(message, sizeof message, "%s", err->message);
+        ds_error_set(err, st, "%s: %s", ds_layer_crs_source(layer), message);
+    }
     if (st == DS_OK && target[0] == '\0') {
         double centre[2] = {(b[0] + b[2]) / 2, (b[1] + b[3]) / 2};
         st = ds_crs_to_lonlat(*crs, centre, 1, err);

@@ -606,6 +606,19 @@ static ds_status make_dir(const char *dir, ds_error *err)
 ds_status ds_portrait_write(const ds_portrait *p, const char *dir,
                             const ds_portrait_outputs *what, ds_error *err)
 {
+    ds_output_group *group;
+    ds_status st = ds_output_group_new(&group, err);
+    if (st == DS_OK)
+        st = ds_portrait_write_in(group, p, dir, what, err);
+    if (st == DS_OK)
+        return ds_output_group_commit(group, err);
+    ds_output_group_abort(group);
+    return st;
+}
+
+ds_status ds_portrait_write_in(ds_output_group *group, const ds_portrait *p, const char *dir,
+                               const ds_portrait_outputs *what, ds_error *err)
+{
     if (p == NULL || dir == NULL || what == NULL)
         return ds_error_set(err, DS_EUSAGE, "ds_portrait_write: NULL argument");
     ds_status st = make_dir(dir, err);
@@ -615,23 +628,23 @@ ds_status ds_portrait_write(const ds_portrait *p, const char *dir,
         st = make_dir(tables, err);
         csv_job job = {p, 0};
         if (st == DS_OK)
-            st = ds_output_write(tables, "portrait.csv", write_long, &job, err);
+            st = ds_output_write_in(group, tables, "portrait.csv", write_long, &job, err);
         for (int chapter = 1; chapter <= DS_CHAPTER_COUNT && st == DS_OK; chapter++) {
             if (!ds_portrait_has_chapter(p, chapter))
                 continue;
             char name[32];
             snprintf(name, sizeof name, "chapitre_%d.csv", chapter);
             job.chapter = chapter;
-            st = ds_output_write(tables, name, write_chapter, &job, err);
+            st = ds_output_write_in(group, tables, name, write_chapter, &job, err);
         }
     }
     if (st == DS_OK && what->json)
-        st = ds_output_write(dir, "portrait.json", write_json, p, err);
+        st = ds_output_write_in(group, dir, "portrait.json", write_json, p, err);
     if (st == DS_OK && what->html)
-        st = ds_output_write(dir, "portrait.html", ds_portrait_write_html, p, err);
+        st = ds_output_write_in(group, dir, "portrait.html", ds_portrait_write_html, p, err);
     if (st == DS_OK && what->excel)
-        st = ds_portrait_write_excel(p, dir, err);
+        st = ds_portrait_write_excel(group, p, dir, err);
     if (st == DS_OK && what->geojson)
-        st = ds_portrait_write_geojson(p, dir, err);
+        st = ds_portrait_write_geojson(group, p, dir, err);
     return st;
 }

@@ -27,11 +27,14 @@ bool ds_portrait_write_long_csv(FILE *f, const ds_portrait *p);
 bool ds_portrait_write_chapter_csv(FILE *f, const ds_portrait *p, int chapter);
 /* True when some indicator of the portrait is in chapter. */
 bool ds_portrait_has_chapter(const ds_portrait *p, int chapter);
-/* The French-Excel tables (tables/excel/NAME.csv) and portrait.xlsx (portrait_excel.c). */
-ds_status ds_portrait_write_excel(const ds_portrait *p, const char *dir, ds_error *err);
+/* The French-Excel tables (tables/excel/NAME.csv) and portrait.xlsx (portrait_excel.c),
+ * opened in group (renamed when the group is committed). */
+ds_status ds_portrait_write_excel(ds_output_group *group, const ds_portrait *p, const char *dir,
+                                  ds_error *err);
 /* portrait.geojson when the configuration gives geometry; nothing otherwise
  * (portrait_geojson.c). */
-ds_status ds_portrait_write_geojson(const ds_portrait *p, const char *dir, ds_error *err);
+ds_status ds_portrait_write_geojson(ds_output_group *group, const ds_portrait *p, const char *dir,
+                                    ds_error *err);
 /* What ds_portrait_write_table and ds_portrait_write_json_line write, appended to b
  * (check b->failed); safe from several threads on different buffers. */
 void ds_portrait_format_table(ds_textbuf *b, const ds_portrait *p, bool header);

@@ -44,6 +44,8 @@ typedef struct problem_slot {
 
 struct ds_layer {
     char *crs;
+    char *crs_source;   /* the .prj path, or "the CRS option" */
+    char *path;         /* the .shp */
     char *encoding;
     size_t n_fields;
     size_t *field_names; /* offsets into text */
@@ -143,6 +145,7 @@ typedef struct reader {
     ds_error *err;
     char *base;                 /* path without .shp */
     char *shp, *shx, *dbf, *prj; /* the paths found (prj may be NULL) */
+    unsigned long long shp_bytes; /* the size of the .shp on disk */
     SHPHandle shp_handle;
     DBFHandle dbf_handle;
     iconv_t cd;
@@ -234,7 +237,9 @@ static ds_status read_crs(reader *r, const ds_layer_options *options)
         if (options->crs[0] == '\0')
             return ds_error_set(r->err, DS_EUSAGE, "%s: the CRS override is empty", r->shp);
         r->layer->crs = dup_text(options->crs);
-        return r->layer->crs ? DS_OK : ds_error_set(r->err, DS_ENOMEM, "out of memory");
+        r->layer->crs_source = dup_text("the CRS option");
+        return r->layer->crs && r->layer->crs_source
+                   ? DS_OK : ds_error_set(r->err, DS_ENOMEM, "out of memory");
     }
     if (!file_exists(r->prj))
         return ds_error_set(r->err, DS_EDATA,
@@ -270,7 +275,8 @@ static ds_status read_crs(reader *r, const ds_layer_options *options)
     }
     char *shrunk = realloc(text, n + 1);
     r->layer->crs = shrunk ? shrunk : text;
-    return DS_OK;
+    r->layer->crs_source = dup_text(r->prj);
+    return r->layer->crs_source ? DS_OK : ds_error_set(r->err, DS_ENOMEM, "out of memory");
 }
 
 /* The iconv name for a .cpg or DBFGetCodePage value, or the value itself (trimmed,
@@ -381,6 +387,31 @@ static ds_status add_converted(reader *r, const char *s, size_t *offset, const c
     return DS_OK;
 }
 
+/* Why DBFOpen refused a file without a word (it calls no hook): a header cut short, or
+ * a record length shorter than the fields. Written to buf as a " (...)" suffix. */
+static const char *dbf_open_failure(const char *path, char *buf, size_t size)
+{
+    unsigned char head[12];
+    FILE *f = fopen(path, "rb");
+    size_t n = f != NULL ? fread(head, 1, sizeof head, f) : 0;
+    struct stat st;
+    bool sized = f != NULL && fstat(fileno(f), &st) == 0;
+    if (f != NULL)
+        fclose(f);
+    if (!sized || n < sizeof head) {
+        snprintf(buf, size, " (%zu bytes: too short for a dBASE header)", n);
+        return buf;
+    }
+    unsigned header = head[8] | (unsigned)head[9] << 8;
+    if ((long long)st.st_size < (long long)header)
+        snprintf(buf, size, " (its header is %u bytes long but the file has %lld: truncated)",
+                 header, (long long)st.st_size);
+    else
+        snprintf(buf, size, " (record length %u shorter than its fields, or a corrupt header)",
+                 head[10] | (unsigned)head[11] << 8);
+    return buf;
+}
+
 /* Opens the .shp/.shx and the .dbf and checks them against each other. */
 static ds_status open_files(reader *r, int *n_shapes)
 {
@@ -398,6 +429,10 @@ static ds_status open_files(reader *r, int *n_shapes)
         return ds_error_set(r->err, DS_ENOINPUT, "%s: no such file (the attributes of %s)",
                             r->dbf, r->shp);
 
+    struct stat shp_stat;
+    if (stat(r->shp, &shp_stat) != 0)
+        return ds_error_set(r->err, DS_EIO, "%s: %s", r->shp, strerror(errno));
+    r->shp_bytes = (unsigned long long)shp_stat.st_size;
     hook_message[0] = '\0';
     r->shp_handle = SHPOpenLL(r->base, "rb", &hooks);
     if (r->shp_handle == NULL)
@@ -418,7 +453,7 @@ static ds_status open_files(reader *r, int *n_shapes)
         return ds_error_set(r->err, DS_EDATA,
                             "%s: cannot open as a dBASE file%s", r->dbf,
                             hook_message[0] ? hook_suffix(msg, sizeof msg)
-                                            : " (record length shorter than its fields?)");
+                                            : dbf_open_failure(r->dbf, msg, sizeof msg));
     /* DBFOpen does not check the record count against the file size: a corrupt count
      * would make every read fail slowly, one at a time. */
     struct stat st;
@@ -575,6 +610,15 @@ static ds_status read_shape(reader *r, int i)
     char msg[600];
     ds_status status;
 
+    /* A record the .shx places beyond the end of the .shp: say so plainly (shapelib
+     * would report a failed fread at some offset). */
+    SHPHandle h = r->shp_handle;
+    unsigned long long end = (unsigned long long)h->panRecOffset[i] + h->panRecSize[i] + 8;
+    if (end > r->shp_bytes)
+        return ds_error_set(r->err, DS_EDATA,
+                            "%s: shape %d: %s gives it bytes %u to %llu, but the file has %llu "
+                            "bytes (a truncated .shp or a corrupt .shx)",
+                            r->shp, i, r->shx, h->panRecOffset[i], end, r->shp_bytes);
     hook_message[0] = '\0';
     SHPObject *obj = SHPReadObject(r->shp_handle, i);
     if (obj == NULL)
@@ -763,6 +807,8 @@ static ds_status read_layer(reader *r, const char *path, const ds_layer_options 
     if (oom)
         return ds_error_set(r->err, DS_ENOMEM, "%s: out of memory", path);
 
+    if ((r->layer->path = dup_text(r->shp ? r->shp : path)) == NULL)
+        return ds_error_set(r->err, DS_ENOMEM, "%s: out of memory", path);
     int n_shapes = 0;
     ds_status status = open_files(r, &n_shapes);
     if (status == DS_OK)
@@ -840,6 +886,8 @@ void ds_layer_free(ds_layer *layer)
     if (layer == NULL)
         return;
     free(layer->crs);
+    free(layer->crs_source);
+    free(layer->path);
     free(layer->encoding);
     free(layer->field_names);
     free(layer->features);
@@ -861,6 +909,16 @@ size_t ds_layer_count(const ds_layer *layer)
 const char *ds_layer_crs(const ds_layer *layer)
 {
     return layer->crs;
+}
+
+const char *ds_layer_crs_source(const ds_layer *layer)
+{
+    return layer->crs_source;
+}
+
+const char *ds_layer_path(const ds_layer *layer)
+{
+    return layer->path;
 }
 
 const char *ds_layer_encoding(const ds_layer *layer)

@@ -8,11 +8,16 @@ PACKAGES="build-essential pkg-config libgsl-dev libshp-dev libproj-dev proj-data
 libcsv-dev libcmocka-dev libgeos-dev libinih-dev nettle-dev libxlsxwriter-dev"
 # `install-deps.sh --bench` adds what `make bench` compares against; `--browser` the
 # headless browser (and the font the report names first) `make test-browser` renders
-# the HTML report with.
+# the HTML report with; `--fuzz` clang and its libFuzzer runtime (`make fuzz`);
+# `--valgrind` valgrind (`make check-valgrind`).
 if [ "${1:-}" = "--bench" ]; then
     PACKAGES="$PACKAGES time python3-geopandas python3-rtree"
 elif [ "${1:-}" = "--browser" ]; then
     PACKAGES="$PACKAGES chromium fonts-dejavu-core"
+elif [ "${1:-}" = "--fuzz" ]; then
+    PACKAGES="$PACKAGES clang libclang-rt-14-dev"
+elif [ "${1:-}" = "--valgrind" ]; then
+    PACKAGES="$PACKAGES valgrind"
 fi
 
 missing=""

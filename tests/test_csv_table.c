@@ -388,6 +388,36 @@ static void test_stray_word_in_numeric_column(void **state)
     ds_table_free(t);
 }
 
+/* A column typed text in the sample (its stray word is among the first rows), then
+ * converted to numbers: the rows below the stray keep their status (found by fuzzing:
+ * they were left uninitialised, so values read back as garbage statuses). */
+static void test_stray_in_sample_then_numbers(void **state)
+{
+    (void)state;
+    const char *path = fixture("stray_sample.csv",
+                               "code,x,y\n12,-0.18,1\n14,0.43:62,2\n15,-0.10,3\n16,bad,3,9\n"
+                               "69,0.15,4\n13,0.92,5\n", 0);
+    ds_csv_options o;
+    ds_csv_options_init(&o);
+    o.on_error = DS_ON_ERROR_SKIP;
+    ds_table *t = load_ok(path, &o);
+    assert_int_equal(ds_table_rows(t), 4);
+    assert_int_equal(ds_table_report(t)->rows_rejected, 2);
+    assert_int_equal(ds_table_column_type(t, 1), DS_COLUMN_NUMBER);
+    /* the sample sees two words in x ("0.43:62" and "bad", whose ragged line 5 is
+     * rejected later): x is read as text, then converted to numbers with one stray.
+     * Rows: lines 2, 4, 6, 7 (3 and 5 rejected); x = -0.18, -0.10, 0.15, 0.92 */
+    static const double x[] = {-0.18, -0.10, 0.15, 0.92};
+    for (size_t row = 0; row < 4; row++) {
+        assert_int_equal(ds_table_status(t, row, 1), DS_CELL_VALUE);
+        assert_true(number_at(t, row, "x") == x[row]);
+    }
+    ds_column_counts c;
+    ds_table_column_counts(t, 1, &c);
+    assert_int_equal(c.by_status[DS_CELL_VALUE], 4);
+    ds_table_free(t);
+}
+
 static void test_ragged_rows(void **state)
 {
     (void)state;
@@ -808,6 +838,7 @@ int main(void)
         cmocka_unit_test(test_repeated_header_is_an_error),
         cmocka_unit_test(test_missing_values_are_typed),
         cmocka_unit_test(test_stray_word_in_numeric_column),
+        cmocka_unit_test(test_stray_in_sample_then_numbers),
         cmocka_unit_test(test_ragged_rows),
         cmocka_unit_test(test_quotes_and_line_numbers),
         cmocka_unit_test(test_nul_byte),

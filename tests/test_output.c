@@ -38,6 +38,12 @@ static void read_file(const char *path, char *buf, size_t size)
     fclose(f);
 }
 
+static bool write_x(FILE *f, const void *data)
+{
+    (void)data;
+    return fputs("x\n", f) >= 0;
+}
+
 static void test_commit_replaces_and_abort_keeps(void **state)
 {
     (void)state;
@@ -133,6 +139,107 @@ static void test_temporary_path_written_by_name(void **state)
     assert_string_equal(text, "written by name");
 }
 
+/* Entries of the test folder whose name starts with prefix (hidden ones included). */
+static size_t entries_starting(const char *prefix)
+{
+    DIR *d = opendir(test_dir);
+    assert_non_null(d);
+    size_t n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+    closedir(d);
+    return n;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* The temporary file is hidden and names the process: .NAME.PID.tmp-XXXXXX. */
+static void test_temporary_name(void **state)
+{
+    (void)state;
+    char path[512], prefix[64];
+    snprintf(path, sizeof path, "%s/named.csv", test_dir);
+    snprintf(prefix, sizeof prefix, ".named.csv.%ld.tmp-", (long)getpid());
+    ds_output *out;
+    ds_error err;
+    assert_int_equal(ds_output_open(path, &out, &err), DS_OK);
+    assert_int_equal(entries_starting(prefix), 1);
+    assert_int_equal(entries_starting("named.csv"), 0);
+    ds_output_abort(out);
+    assert_int_equal(entries_starting(prefix), 0);
+}
+
+/* A group renames its files only when committed, and an abort changes nothing. */
+static void test_group_commit_and_abort(void **state)
+{
+    (void)state;
+    char a[512], b[512], text[64];
+    snprintf(a, sizeof a, "%s/ga.csv", test_dir);
+    snprintf(b, sizeof b, "%s/gb.csv", test_dir);
+    write_text(a, "old a\n");
+    ds_output_group *g;
+    ds_output *oa, *ob;
+    ds_error err;
+    assert_int_equal(ds_output_group_new(&g, &err), DS_OK);
+    assert_int_equal(ds_output_group_open(g, a, &oa, &err), DS_OK);
+    assert_int_equal(ds_output_group_open(g, b, &ob, &err), DS_OK);
+    fputs("new a\n", ds_output_stream(oa));
+    fputs("new b\n", ds_output_stream(ob));
+    assert_int_equal(ds_output_commit(oa, &err), DS_OK); /* finished, not renamed */
+    read_file(a, text, sizeof text);
+    assert_string_equal(text, "old a\n");
+    assert_int_equal(access(b, F_OK), -1);
+    assert_int_equal(ds_output_group_commit(g, &err), DS_OK); /* ob finished here */
+    read_file(a, text, sizeof text);
+    assert_string_equal(text, "new a\n");
+    read_file(b, text, sizeof text);
+    assert_string_equal(text, "new b\n");
+    assert_int_equal(entries_starting(".ga.csv."), 0);
+    assert_int_equal(entries_starting(".gb.csv."), 0);
+
+    /* an abort after some files were finished: the destinations stay as they were */
+    assert_int_equal(ds_output_group_new(&g, &err), DS_OK);
+    assert_int_equal(ds_output_group_open(g, a, &oa, &err), DS_OK);
+    fputs("newer a\n", ds_output_stream(oa));
+    assert_int_equal(ds_output_commit(oa, &err), DS_OK);
+    assert_int_equal(ds_output_write_in(g, test_dir, "gc.csv", write_x,
+                                        NULL, &err), DS_OK);
+    ds_output_group_abort(g);
+    read_file(a, text, sizeof text);
+    assert_string_equal(text, "new a\n");
+    assert_int_equal(access(b, F_OK), 0);
+    assert_int_equal(entries_starting("gc.csv"), 0);
+    assert_int_equal(entries_starting(".g"), 0);
+}
+
+/* Temporary files left by a killed run (their process is gone) are removed by the next
+ * output of the same name; those of a live process are not. */
+static void test_stale_temporaries_removed(void **state)
+{
+    (void)state;
+    char path[512], stale[512], live[512];
+    snprintf(path, sizeof path, "%s/s.csv", test_dir);
+    /* 999999999 is above any pid_max (2^22 on Linux): no such process */
+    snprintf(stale, sizeof stale, "%s/.s.csv.999999999.tmp-AbCdEf", test_dir);
+    snprintf(live, sizeof live, "%s/.s.csv.%ld.tmp-GhIjKl", test_dir, (long)getppid());
+    write_text(stale, "partial");
+    write_text(live, "partial");
+    ds_output *out;
+    ds_error err;
+    assert_int_equal(ds_output_open(path, &out, &err), DS_OK);
+    fputs("x\n", ds_output_stream(out));
+    assert_int_equal(ds_output_commit(out, &err), DS_OK);
+    assert_int_equal(access(stale, F_OK), -1);
+    assert_int_equal(access(live, F_OK), 0);
+    unlink(live);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -141,6 +248,9 @@ int main(void)
         cmocka_unit_test(test_csv_field_quoting),
         cmocka_unit_test(test_commit_mode_follows_umask),
         cmocka_unit_test(test_temporary_path_written_by_name),
+        cmocka_unit_test(test_temporary_name),
+        cmocka_unit_test(test_group_commit_and_abort),
+        cmocka_unit_test(test_stale_temporaries_removed),
     };
     return cmocka_run_group_tests_name("output", tests, test_dir_create, test_dir_remove);
 }

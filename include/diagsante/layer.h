@@ -85,6 +85,13 @@ size_t ds_layer_count(const ds_layer *layer);
  * the layer. */
 const char *ds_layer_crs(const ds_layer *layer);
 
+/* Where the CRS text came from, for messages: the .prj path, or "the CRS option".
+ * Owned by the layer. */
+const char *ds_layer_crs_source(const ds_layer *layer);
+
+/* The path of the .shp the layer was read from. Owned by the layer. */
+const char *ds_layer_path(const ds_layer *layer);
+
 /* The iconv name of the encoding the attributes were decoded from ("UTF-8",
  * "CP1252", ...). Owned by the layer. */
 const char *ds_layer_encoding(const ds_layer *layer);

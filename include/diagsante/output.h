@@ -6,7 +6,17 @@
  * previous file or the complete new one, never a partial file. ds_output_abort (or a
  * failed commit) removes the temporary file and leaves the destination untouched.
  * The committed file has mode 0666 modified by the process's umask (as fopen gives),
- * not mkstemp's 0600. */
+ * not mkstemp's 0600.
+ *
+ * Temporary files are hidden and name their process: DIR/.NAME.PID.tmp-XXXXXX. A run
+ * killed before its rename leaves one behind; the next output to the same NAME removes
+ * those whose PID is no longer running (never those of a live concurrent run).
+ *
+ * Groups: the files of one result (a portrait's tables, JSON and HTML; a batch's
+ * tables) are opened in a ds_output_group. Committing one of them only finishes it
+ * (flushed, synced, closed); ds_output_group_commit renames them all at the end, one
+ * after the other, so that a run that fails before (or is killed while computing) changes
+ * nothing, and ds_output_group_abort removes them all. */
 #ifndef DIAGSANTE_OUTPUT_H
 #define DIAGSANTE_OUTPUT_H
 
@@ -44,7 +54,31 @@ ds_status ds_output_write(const char *dir, const char *name,
                           bool (*write)(FILE *stream, const void *data), const void *data,
                           ds_error *err);
 
-/* Closes and removes the temporary file, frees output. Accepts NULL. */
+/* Closes and removes the temporary file, frees output (in a group: the group frees it,
+ * and the group can then only be aborted). Accepts NULL. */
 void ds_output_abort(ds_output *output);
+
+typedef struct ds_output_group ds_output_group;
+
+/* An empty group. DS_ENOMEM. */
+ds_status ds_output_group_new(ds_output_group **out, ds_error *err);
+
+/* ds_output_open for a file of the group: the output belongs to the group, and
+ * ds_output_commit on it finishes the file without renaming it. */
+ds_status ds_output_group_open(ds_output_group *group, const char *path, ds_output **out,
+                               ds_error *err);
+
+/* Finishes the files not committed yet, then renames every file onto its destination,
+ * in the order they were opened; frees the group. When a file cannot be finished (or
+ * was abandoned) nothing is renamed and every temporary file is removed; DS_EIO. */
+ds_status ds_output_group_commit(ds_output_group *group, ds_error *err);
+
+/* Removes every temporary file of the group and frees it. Accepts NULL. */
+void ds_output_group_abort(ds_output_group *group);
+
+/* ds_output_write for a file of group (NULL: written and renamed at once). */
+ds_status ds_output_write_in(ds_output_group *group, const char *dir, const char *name,
+                             bool (*write)(FILE *stream, const void *data), const void *data,
+                             ds_error *err);
 
 #endif

@@ -46,6 +46,7 @@
 #include "diagsante/error.h"
 #include "diagsante/indicators.h"
 #include "diagsante/inequality.h"
+#include "diagsante/output.h"
 #include "diagsante/referential.h"
 
 /* The places a figure is given for. */
@@ -192,10 +193,15 @@ typedef struct ds_portrait_outputs {
 } ds_portrait_outputs;
 
 /* Writes into dir (created when missing): tables/chapitre_N.csv and tables/portrait.csv
- * (csv), portrait.json (json), portrait.html (html). Every file is written atomically.
+ * (csv), portrait.json (json), portrait.html (html). Every file is written atomically,
+ * and all are renamed together at the end: a failure changes none of them.
  * DS_EIO naming the file, DS_ENOMEM. */
 ds_status ds_portrait_write(const ds_portrait *p, const char *dir,
                             const ds_portrait_outputs *what, ds_error *err);
+/* The same files opened in group (output.h): nothing is renamed until the caller
+ * commits the group, so that a batch that fails halfway changes no file. */
+ds_status ds_portrait_write_in(ds_output_group *group, const ds_portrait *p, const char *dir,
+                               const ds_portrait_outputs *what, ds_error *err);
 
 /* Batch writing to a stream the caller opened (ds_output): the long table of the
  * portrait with two leading columns, territory_level and territory_code (header line

@@ -100,7 +100,7 @@ expect remap 0 "$BIN" remap --code-column=CODGEO --columns=NAISSANCES,DECES --ou
     has remap-delegated "$TMP/remap.csv" "12218,Conques-en-Rouergue,8,11" &&
     has remap-arrondissement "$TMP/remap.csv" "75056,Paris,150,120" &&
     has remap-header "$TMP/remap.csv" "code,name,NAISSANCES,DECES"
-if [ -n "$(ls "$TMP" | grep '\.tmp\.')" ]; then echo "FAIL remap-no-temp: temporary file left"; failed=1; else echo "ok remap-no-temp"; fi
+if [ -n "$(ls -A "$TMP" | grep '\.tmp-')" ]; then echo "FAIL remap-no-temp: temporary file left"; failed=1; else echo "ok remap-no-temp"; fi
 expect remap-rate-warning 0 "$BIN" remap --code-column=CODGEO --columns=TAUX "$REMAP_IN" &&
     has remap-rate-warning "$TMP/err" "column 'TAUX' holds non-integer values (1.5 on line 2)"
 expect remap-text-column 64 "$BIN" remap --code-column=CODGEO --columns=LIBGEO "$REMAP_IN" &&
@@ -257,7 +257,7 @@ near stats-wilson-upper "$TMP/p.csv" B 4 0.3662 2e-4
 near stats-wilson-lower-15 "$TMP/p.csv" A 3 0.0624 1e-3
 near stats-wilson-upper-15 "$TMP/p.csv" A 4 0.1605 1e-3
 if [ "$(head -n 2 "$TMP/p.csv" | tail -n 1 | cut -c1-2)" = "A," ]; then echo "ok stats-sorted"; else echo "FAIL stats-sorted"; failed=1; fi
-if [ -n "$(ls "$TMP" | grep '\.tmp\.')" ]; then echo "FAIL stats-no-temp: temporary file left"; failed=1; else echo "ok stats-no-temp"; fi
+if [ -n "$(ls -A "$TMP" | grep '\.tmp-')" ]; then echo "FAIL stats-no-temp: temporary file left"; failed=1; else echo "ok stats-no-temp"; fi
 expect stats-percent 0 "$BIN" stats proportion --multiplier=100 --in "$SFIX/proportion.csv"
 near stats-percent "$TMP/out" B 2 30.798479087452474 1e-12
 # Rates per 100,000 (';' file, columns renamed). 0 events: the exact upper limit is
@@ -466,7 +466,7 @@ for f in portrait.html portrait.json tables/portrait.csv tables/chapitre_1.csv t
         echo "FAIL portrait-file-$f: missing or empty"; failed=1; fi
 done
 # No temporary file left behind by the atomic writes.
-if ls "$TMP/portrait" "$TMP/portrait/tables" | grep -q '\.tmp\|XXXXXX'; then
+if ls -A "$TMP/portrait" "$TMP/portrait/tables" | grep -q '\.tmp-'; then
     echo "FAIL portrait-no-temp: temporary files left"; failed=1; else echo "ok portrait-no-temp"; fi
 expect portrait-other-territory 0 "$BIN" portrait --config="$PDEMO" --territory=CLS-TARBES \
     --out="$TMP/portrait-cls" && has portrait-other-territory "$TMP/out" "portrait of territory CLS-TARBES"
@@ -474,6 +474,28 @@ expect portrait-batch 0 "$BIN" portrait --config="$PDEMO" --all=epci --out="$TMP
     has portrait-batch "$TMP/out" "portraits of région 76 written"
 if [ "$(wc -l < "$TMP/batch/epci.jsonl" 2>/dev/null)" = "$(awk -F, '$5 == 76' datasets/referentiel/communes.csv | cut -d, -f6 | sort -u | grep -c .)" ]; then
     echo "ok portrait-batch-count"; else echo "FAIL portrait-batch-count: one JSON line per EPCI of région 76 expected"; failed=1; fi
+# Disclosure audit (tests/tools/disclosure_audit.py): no count under 5 in any output of
+# the EPCI, CLS and batch portraits (CSV, JSON, JSON Lines, HTML), and no pair or sum
+# of published figures giving a withheld one away; then leaky copies of the EPCI
+# portrait, one leak each (tests/tools/disclosure_tamper.py), must each be caught.
+if command -v python3 > /dev/null && [ -f "$TMP/portrait/portrait.json" ]; then
+    if python3 tests/tools/disclosure_audit.py 5 "$TMP/portrait" "$TMP/portrait-cls" "$TMP/batch" > "$TMP/audit" 2>&1; then
+        echo "ok disclosure-audit ($(tail -1 "$TMP/audit"))"
+    else
+        echo "FAIL disclosure-audit:"; sed 's/^/    /' "$TMP/audit" | tail -20; failed=1
+    fi
+    mkdir -p "$TMP/tampered"
+    for leak in $(python3 tests/tools/disclosure_tamper.py "$TMP/portrait" "$TMP/tampered"); do
+        case $leak in
+        primary-json) kind=primary ;; withheld-csv|derived-chapter) kind=withheld ;; *) kind=$leak ;;
+        esac
+        if python3 tests/tools/disclosure_audit.py 5 "$TMP/tampered/$leak" > "$TMP/audit" 2>&1; then
+            echo "FAIL disclosure-audit-catches-$leak: no leak found"; failed=1
+        elif grep -q "^$kind: " "$TMP/audit"; then echo "ok disclosure-audit-catches-$leak"
+        else echo "FAIL disclosure-audit-catches-$leak: no '$kind' leak:"; sed 's/^/    /' "$TMP/audit" | head -5; failed=1
+        fi
+    done
+fi
 printf '[territory]\ncode = 200069300\n[referential]\ndir = x\n[indicators]\ndictionary = d\n[data]\ncommune = c.csv\nbogus = 1\n' > "$TMP/bad.ini"
 expect portrait-bad-key 65 "$BIN" portrait --config="$TMP/bad.ini" --out="$TMP/p2" &&
     has portrait-bad-key "$TMP/err" "bad.ini:9: unknown key 'bogus' in [data]"
