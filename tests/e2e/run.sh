@@ -574,6 +574,12 @@ if [ -r "$SHARED/iris_occitanie/iris_indicateurs_occitanie.csv" ] && command -v 
         else
             echo "FAIL occitanie-independent-check:"; sed 's/^/    /' "$TMP/occ.check" | head -20; failed=1
         fi
+        # The disclosure audit (primary and secondary suppression) on the real outputs.
+        if python3 tests/tools/disclosure_audit.py 5 "$TMP/occitanie/portrait" > "$TMP/occ.audit" 2>&1; then
+            echo "ok occitanie-disclosure-audit ($(tail -1 "$TMP/occ.audit"))"
+        else
+            echo "FAIL occitanie-disclosure-audit:"; sed 's/^/    /' "$TMP/occ.audit" | head -20; failed=1
+        fi
     else
         echo "FAIL occitanie-demo:"; sed 's/^/    /' "$TMP/occ.out" | tail -10; failed=1
     fi
