@@ -530,6 +530,36 @@ if command -v python3 > /dev/null && [ -f "$TMP/px/portrait.xlsx" ]; then
         echo "FAIL portrait-excel-independent-check:"; sed 's/^/    /' "$TMP/check" | head -20; failed=1
     fi
 fi
+# The disclosure audit on the Excel outputs too (tables/excel/*.csv, portrait.xlsx read
+# back with zipfile), and a planted count of 3 in the workbook's long sheet is caught.
+if command -v python3 > /dev/null && [ -f "$TMP/px/portrait.xlsx" ]; then
+    if python3 tests/tools/disclosure_audit.py 5 "$TMP/px" > "$TMP/audit" 2>&1; then
+        echo "ok portrait-excel-disclosure-audit ($(tail -1 "$TMP/audit"))"
+    else
+        echo "FAIL portrait-excel-disclosure-audit:"; sed 's/^/    /' "$TMP/audit" | head -20; failed=1
+    fi
+    rm -rf "$TMP/pxt" && mkdir -p "$TMP/pxt" && cp "$TMP/px/portrait.json" "$TMP/pxt/" &&
+    python3 - "$TMP/px/portrait.xlsx" "$TMP/pxt/portrait.xlsx" <<'PY'
+import re, sys, zipfile
+src, dst = sys.argv[1], sys.argv[2]
+zin, zout = zipfile.ZipFile(src), zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED)
+for item in zin.infolist():
+    data = zin.read(item.filename)
+    if item.filename.startswith("xl/worksheets/"):
+        text = data.decode("utf-8")
+        # the first numeric cell of column F (numerator) below the header becomes 3
+        text, n = re.subn(r'(<c r="F([2-9]|[1-9][0-9]+)"[^>]*?)(?: t="[a-z]+")?(\s*[^>]*>)<v>[^<]*</v>',
+                          r'\1\3<v>3</v>', text, count=1)
+        data = text.encode("utf-8")
+    zout.writestr(item, data)
+zout.close()
+PY
+    if python3 tests/tools/disclosure_audit.py 5 "$TMP/pxt" > "$TMP/audit" 2>&1; then
+        echo "FAIL portrait-excel-audit-catches-a-leak: a planted 3 passed"; failed=1
+    else
+        echo "ok portrait-excel-audit-catches-a-leak"
+    fi
+fi
 # [outputs] excel = yes does what --excel does.
 sed 's/^fictitious = yes/fictitious = yes\nexcel = yes/' "$PDEMO" > datasets/demo/portrait/.e2e_excel.ini
 expect portrait-excel-key 0 "$BIN" portrait --config=datasets/demo/portrait/.e2e_excel.ini --out="$TMP/pxk" &&

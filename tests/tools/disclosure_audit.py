@@ -32,6 +32,8 @@ import json
 import os
 import re
 import sys
+import xml.etree.ElementTree as ET
+import zipfile
 
 COUNT_KINDS = ("count", "proportion", "rate", "isr")
 FIELDS = ("numerator", "denominator", "value", "lower", "upper")
@@ -107,11 +109,20 @@ def read_jsonl(path, ctx):
     return out
 
 
-def read_long_csv(path, ctx, parent_column=None):
-    """tables/portrait.csv, and LEVEL.csv of a batch (territory_code first)."""
+def table_rows(path):
+    """The rows of a table as dicts: the UTF-8 CSVs (','), the French-Excel ones under
+    tables/excel/ (BOM, ';', decimal comma: number() reads "20,5")."""
+    excel = os.sep + "excel" + os.sep in path
+    with open(path, encoding="utf-8-sig" if excel else "utf-8", newline="") as f:
+        return list(csv.DictReader(f, delimiter=";" if excel else ","))
+
+
+def read_long_csv(path, ctx, parent_column=None, rows=None):
+    """tables/portrait.csv (and its Excel variant, and the workbook's sheet 'Ensemble'),
+    and LEVEL.csv of a batch (territory_code first)."""
     out = []
-    with open(path, encoding="utf-8") as f:
-        for row in csv.DictReader(f):
+    if True:
+        for row in (rows if rows is not None else table_rows(path)):
             parent = row.get("territory_code", ctx.get("parent"))
             scope = "member" if row["scope"] in ("commune", "epci", "iris", "qpv_member") else row["scope"]
             out.append(Fact(path, row["indicator"], scope, row["code"],
@@ -120,12 +131,12 @@ def read_long_csv(path, ctx, parent_column=None):
     return out
 
 
-def read_chapter_csv(path, ctx):
-    """tables/chapitre_N.csv: one row per indicator, the territory's figure and what is
-    derived from it."""
+def read_chapter_csv(path, ctx, rows=None):
+    """tables/chapitre_N.csv (and its Excel variant, and the workbook's chapter sheets):
+    one row per indicator, the territory's figure and what is derived from it."""
     out = []
-    with open(path, encoding="utf-8") as f:
-        for row in csv.DictReader(f):
+    if True:
+        for row in (rows if rows is not None else table_rows(path)):
             ind = row["indicator"]
             out.append(Fact(path, ind, "territoire", None, {k: number(row.get(k)) for k in FIELDS},
                             row.get("withheld", "") != "", row.get("origin"), ctx.get("parent")))
@@ -196,12 +207,59 @@ def read_html(path, ctx):
     return out
 
 
+def read_xlsx(path, ctx):
+    """portrait.xlsx: the sheet 'Ensemble' is the long table, 'Chapitre N' the chapter
+    tables (header on the first row); read with zipfile + ElementTree, numbers stored as
+    numbers, withheld cells as text."""
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+          "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
+    z = zipfile.ZipFile(path)
+    shared = []
+    if "xl/sharedStrings.xml" in z.namelist():
+        for si in ET.fromstring(z.read("xl/sharedStrings.xml")).findall("m:si", ns):
+            shared.append("".join(t.text or "" for t in si.iter(f"{{{ns['m']}}}t")))
+    rels = {r.get("Id"): r.get("Target") for r in ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))}
+    out = []
+    for sheet in ET.fromstring(z.read("xl/workbook.xml")).find("m:sheets", ns):
+        name = sheet.get("name")
+        if name != "Ensemble" and not name.startswith("Chapitre "):
+            continue
+        target = rels[sheet.get(f"{{{ns['r']}}}id")]
+        root = ET.fromstring(z.read("xl/" + target.lstrip("/").replace("xl/", "")))
+        grid = {}
+        for c in root.iter(f"{{{ns['m']}}}c"):
+            ref = c.get("r")
+            letters = re.match(r"[A-Z]+", ref).group(0)
+            col = 0
+            for ch in letters:
+                col = col * 26 + ord(ch) - 64
+            row = int(ref[len(letters):]) - 1
+            v, t = c.find("m:v", ns), c.get("t")
+            if t == "s":
+                text = shared[int(v.text)]
+            elif t in ("str", "inlineStr"):
+                text = "".join(x.text or "" for x in c.iter(f"{{{ns['m']}}}t"))
+            else:
+                text = v.text if v is not None else ""
+            grid.setdefault(row, {})[col - 1] = text
+        if not grid:
+            continue
+        header = [grid[0].get(c, "") for c in range(max(grid[0]) + 1)]
+        rows = [{h: grid[r].get(c, "") for c, h in enumerate(header)} for r in sorted(grid) if r > 0]
+        reader = read_long_csv if name == "Ensemble" else read_chapter_csv
+        out += reader(f"{path}:{name}", ctx, rows=rows)
+    return out
+
+
 # (glob relative to an output folder, reader): JSON first, it names the indicators
 READERS = [
     ("portrait.json", read_json),
     ("*.jsonl", read_jsonl),
     ("tables/portrait.csv", read_long_csv),
     ("tables/chapitre_*.csv", read_chapter_csv),
+    ("tables/excel/portrait.csv", read_long_csv),
+    ("tables/excel/chapitre_*.csv", read_chapter_csv),
+    ("portrait.xlsx", read_xlsx),
     ("portrait.html", read_html),
     ("commune.csv", read_long_csv),
     ("epci.csv", read_long_csv),
