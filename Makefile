@@ -92,12 +92,16 @@ check-valgrind: deps
 	   CFLAGS="-O1 -g" test-run
 
 # Crash-safe outputs (tests/crash/run.sh): a batch of 4,610 portraits killed with
-# SIGKILL at CRASH_KILLS random moments; every output must be the previous file or the
-# complete new one. About 1-2 minutes.
+# SIGKILL at CRASH_KILLS random moments and 7 times during its publication; the outputs
+# must be the previous set or the complete new one. About 2 minutes.
 CRASH_KILLS ?= 5
 check-crash: deps
-	@$(MAKE) --no-print-directory all
-	@sh tests/crash/run.sh $(BUILD)/diagsante $(CRASH_KILLS)
+	@$(MAKE) --no-print-directory all $(BUILD)/tests/kill_at_swap
+	@sh tests/crash/run.sh $(BUILD)/diagsante $(CRASH_KILLS) $(BUILD)/tests/kill_at_swap
+
+$(BUILD)/tests/kill_at_swap: tests/crash/kill_at_swap.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< -o $@
 
 # libFuzzer: the library rebuilt with clang, ASan, UBSan and coverage in build-fuzz;
 # each target fuzzed FUZZ_SECONDS (60) on its corpus (tests/fuzz/corpus/TARGET, new

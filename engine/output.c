@@ -1,10 +1,15 @@
 /* diagsante — output files written atomically (see include/diagsante/output.h). */
+#define _GNU_SOURCE /* renameat2 (RENAME_EXCHANGE), nftw */
 #include "diagsante/output.h"
 
 #include <csv.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,6 +20,7 @@ struct ds_output {
     FILE *stream;
     char *path;      /* destination */
     char *temporary; /* DIR/.NAME.PID.tmp-XXXXXX, same folder: rename(2) stays atomic */
+    char *resolved;  /* the destination with its folder's real path (group commit) */
     ds_output_group *group; /* NULL: renamed by ds_output_commit */
     bool closed;     /* finished, waiting for the group's rename */
 };
@@ -28,6 +34,7 @@ static void free_output(ds_output *output)
 {
     free(output->path);
     free(output->temporary);
+    free(output->resolved);
     free(output);
 }
 
@@ -44,6 +51,27 @@ static void split_path(const char *path, char *dir, size_t dir_size, const char 
     }
 }
 
+/* The process named by a temporary file's name (.NAME.PID.tmp-XXXXXX), or 0 when name
+ * is not one. */
+static long temporary_pid(const char *name)
+{
+    size_t len = strlen(name);
+    if (name[0] != '.' || len < 14 || strncmp(name + len - 11, ".tmp-", 5) != 0)
+        return 0;
+    size_t digits_end = len - 11, start = digits_end;
+    while (start > 0 && name[start - 1] >= '0' && name[start - 1] <= '9')
+        start--;
+    if (start == digits_end || start < 2 || name[start - 1] != '.' || digits_end - start > 10)
+        return 0;
+    return strtol(name + start, NULL, 10);
+}
+
+/* True when process pid is known not to exist (kill(2) answers ESRCH). */
+static bool process_gone(long pid)
+{
+    return pid > 0 && pid <= INT32_MAX && kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
 /* Removes the temporary files of base left in dir by runs that no longer exist (killed
  * before their rename): .BASE.PID.tmp-XXXXXX whose PID is no running process. A file
  * of a live process (a concurrent run) is left alone. Failures are ignored: a stale
@@ -57,13 +85,9 @@ static void remove_stale_temporaries(const char *dir, const char *base)
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         const char *name = e->d_name;
-        if (name[0] != '.' || strncmp(name + 1, base, base_len) != 0 || name[1 + base_len] != '.')
-            continue;
-        char *end;
-        long pid = strtol(name + 2 + base_len, &end, 10);
-        if (pid <= 0 || strncmp(end, ".tmp-", 5) != 0 || strlen(end) != 11)
-            continue;
-        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+        if (name[0] != '.' || strncmp(name + 1, base, base_len) != 0 || name[1 + base_len] != '.' ||
+            strlen(name) != base_len + 2 + strcspn(name + base_len + 2, ".") + 11 ||
+            !process_gone(temporary_pid(name)))
             continue;
         char stale[4096];
         if ((size_t)snprintf(stale, sizeof stale, "%s/%s", dir, name) < sizeof stale)
@@ -249,6 +273,216 @@ ds_status ds_output_group_new(ds_output_group **out, ds_error *err)
     return *out != NULL ? DS_OK : ds_error_set(err, DS_ENOMEM, "out of memory");
 }
 
+/* --- a group published in one step: the exchange of two folders ---------------------------
+ *
+ * The group's files lie under one folder, ROOT (the deepest folder holding all of them).
+ * A sibling folder, PARENT/.NAME.PID.swap-XXXXXX, is filled with hard links to everything
+ * ROOT holds (the files of other programs and runs keep their content and inode) and to
+ * the group's new files under their final names; renameat2(RENAME_EXCHANGE) then swaps
+ * the two folders in one step, and the old one is removed. A kill before the swap leaves
+ * ROOT as it was, after it the complete new set: a reader never sees a mix. What a
+ * killed run leaves in PARENT is hidden and removed by the next group commit there. */
+
+enum { MIRROR_LIMIT = 200000 }; /* entries: a larger ROOT is published file by file */
+
+/* nftw callback removing one entry of a tree (children first). */
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)st, (void)ftw;
+    if (type == FTW_DP)
+        rmdir(path);
+    else
+        unlink(path);
+    return 0;
+}
+
+/* Removes the tree at path, without following symbolic links; failures are ignored
+ * (what remains is hidden and removed by a later commit). */
+static void remove_tree(const char *path)
+{
+    nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Removes the swap folders .NAME.PID.swap-XXXXXX of parent left by processes that no
+ * longer exist. */
+static void remove_stale_swaps(const char *parent, const char *name)
+{
+    DIR *d = opendir(parent);
+    if (d == NULL)
+        return;
+    size_t name_len = strlen(name);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const char *entry = e->d_name;
+        if (entry[0] != '.' || strncmp(entry + 1, name, name_len) != 0 ||
+            entry[1 + name_len] != '.')
+            continue;
+        char *end;
+        long pid = strtol(entry + 2 + name_len, &end, 10);
+        if (strncmp(end, ".swap-", 6) != 0 || strlen(end) != 12 || !process_gone(pid))
+            continue;
+        char path[PATH_MAX + 256];
+        snprintf(path, sizeof path, "%s/%s", parent, entry);
+        remove_tree(path);
+    }
+    closedir(d);
+}
+
+/* Fills the folder dst (a file descriptor, empty) with what the folder src holds:
+ * sub-folders recreated with their mode and group, files hard-linked, symbolic links
+ * copied; the temporary files of this process and of dead ones left out. False when
+ * an entry cannot be carried over exactly (another device, another owner, a special
+ * file, a link refused, more than MIRROR_LIMIT entries): the caller falls back. */
+static bool mirror_folder(int src, int dst, dev_t device, size_t *entries)
+{
+    int src_copy = dup(src);
+    DIR *d = src_copy >= 0 ? fdopendir(src_copy) : NULL;
+    if (d == NULL) {
+        if (src_copy >= 0)
+            close(src_copy);
+        return false;
+    }
+    bool ok = true;
+    struct dirent *e;
+    while (ok && (e = readdir(d)) != NULL) {
+        const char *name = e->d_name;
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+            continue;
+        long pid = temporary_pid(name);
+        if (pid == (long)getpid() || process_gone(pid))
+            continue;
+        struct stat st;
+        if (++*entries > MIRROR_LIMIT || fstatat(src, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+            st.st_dev != device) {
+            ok = false;
+        } else if (S_ISREG(st.st_mode)) {
+            ok = linkat(src, name, dst, name, 0) == 0;
+        } else if (S_ISLNK(st.st_mode)) {
+            char target[PATH_MAX];
+            ssize_t n = readlinkat(src, name, target, sizeof target - 1);
+            ok = n >= 0;
+            if (ok) {
+                target[n] = '\0';
+                ok = symlinkat(target, dst, name) == 0;
+            }
+        } else if (S_ISDIR(st.st_mode) && st.st_uid == geteuid()) {
+            ok = mkdirat(dst, name, 0700) == 0;
+            int from = ok ? openat(src, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) : -1;
+            int to = ok ? openat(dst, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) : -1;
+            ok = from >= 0 && to >= 0 && mirror_folder(from, to, device, entries) &&
+                 fchmod(to, st.st_mode & 07777) == 0 && fchown(to, (uid_t)-1, st.st_gid) == 0;
+            if (from >= 0)
+                close(from);
+            if (to >= 0)
+                close(to);
+        } else {
+            ok = false;
+        }
+    }
+    closedir(d);
+    return ok;
+}
+
+/* Sets each output's resolved path (its folder's real path, then its name) and root to
+ * the deepest folder holding them all. False when a folder cannot be resolved. */
+static bool resolve_destinations(ds_output_group *group, char *root)
+{
+    root[0] = '\0';
+    char dir[PATH_MAX], previous[PATH_MAX] = "", real[PATH_MAX] = "";
+    for (size_t i = 0; i < group->count; i++) {
+        ds_output *o = group->items[i];
+        const char *base;
+        split_path(o->path, dir, sizeof dir, &base);
+        if (strcmp(dir, previous) != 0) {
+            if (realpath(dir, real) == NULL)
+                return false;
+            snprintf(previous, sizeof previous, "%s", dir);
+        }
+        size_t size = strlen(real) + strlen(base) + 2;
+        if ((o->resolved = malloc(size)) == NULL)
+            return false;
+        snprintf(o->resolved, size, "%s/%s", strcmp(real, "/") == 0 ? "" : real, base);
+        if (i == 0) {
+            snprintf(root, PATH_MAX, "%s", real);
+            continue;
+        }
+        /* root becomes the longest common prefix of root and real, on whole components */
+        size_t n = 0;
+        while (root[n] != '\0' && root[n] == real[n])
+            n++;
+        if (root[n] == '\0' && (real[n] == '\0' || real[n] == '/'))
+            continue;
+        if (real[n] == '\0' && root[n] == '/') {
+            root[n] = '\0';
+            continue;
+        }
+        while (n > 0 && root[n] != '/')
+            n--;
+        root[n > 0 ? n : 1] = '\0';
+    }
+    return true;
+}
+
+/* Publishes the group's finished files by the exchange described above. False (with
+ * nothing changed, the temporary files still in place) when it cannot be used: a
+ * single file, the root folder, the current folder or one holding it, a mount point,
+ * a folder of another owner, a parent folder not writable, a file system without
+ * RENAME_EXCHANGE, or any entry mirror_folder cannot carry over. */
+static bool publish_by_exchange(ds_output_group *group)
+{
+    char root[PATH_MAX], cwd[PATH_MAX], staging[PATH_MAX + 64];
+    if (group->count < 2 || !resolve_destinations(group, root) || strcmp(root, "/") == 0)
+        return false;
+    size_t root_len = strlen(root);
+    if (getcwd(cwd, sizeof cwd) == NULL ||
+        (strncmp(cwd, root, root_len) == 0 && (cwd[root_len] == '\0' || cwd[root_len] == '/')))
+        return false;
+    char *slash = strrchr(root, '/');
+    const char *name = slash + 1;
+    char parent[PATH_MAX];
+    snprintf(parent, sizeof parent, "%.*s", slash == root ? 1 : (int)(slash - root), root);
+    struct stat root_st, parent_st;
+    if (stat(root, &root_st) != 0 || !S_ISDIR(root_st.st_mode) ||
+        root_st.st_uid != geteuid() || stat(parent, &parent_st) != 0 ||
+        parent_st.st_dev != root_st.st_dev)
+        return false;
+    remove_stale_swaps(parent, name);
+    snprintf(staging, sizeof staging, "%s/.%s.%ld.swap-XXXXXX", strcmp(parent, "/") == 0 ? "" : parent,
+             name, (long)getpid());
+    if (mkdtemp(staging) == NULL)
+        return false;
+    int src = open(root, O_RDONLY | O_DIRECTORY);
+    int dst = open(staging, O_RDONLY | O_DIRECTORY);
+    size_t entries = 0;
+    bool ok = src >= 0 && dst >= 0 && mirror_folder(src, dst, root_st.st_dev, &entries) &&
+              fchmod(dst, root_st.st_mode & 07777) == 0 &&
+              fchown(dst, (uid_t)-1, root_st.st_gid) == 0;
+    /* the new files under their final names, replacing the links to the old ones */
+    for (size_t i = 0; ok && i < group->count; i++) {
+        const char *relative = group->items[i]->resolved + root_len + 1;
+        if (unlinkat(dst, relative, 0) != 0 && errno != ENOENT)
+            ok = false;
+        else
+            ok = linkat(AT_FDCWD, group->items[i]->temporary, dst, relative, 0) == 0;
+    }
+    ok = ok && fsync(dst) == 0 && renameat2(AT_FDCWD, staging, AT_FDCWD, root, RENAME_EXCHANGE) == 0;
+    if (src >= 0)
+        close(src);
+    if (dst >= 0)
+        close(dst);
+    if (ok) {
+        /* the swap is on disk once the parent folder is */
+        int p = open(parent, O_RDONLY | O_DIRECTORY);
+        if (p >= 0) {
+            fsync(p);
+            close(p);
+        }
+    }
+    /* after the swap, staging holds the old folder (and the temporary files) */
+    remove_tree(staging);
+    return ok;
+}
+
 ds_status ds_output_group_commit(ds_output_group *group, ds_error *err)
 {
     /* every file finished first: the renames then follow one another at once */
@@ -266,11 +500,13 @@ ds_status ds_output_group_commit(ds_output_group *group, ds_error *err)
         }
     }
     ds_status status = DS_OK;
+    bool exchanged = publish_by_exchange(group);
     for (size_t i = 0; i < group->count; i++) {
         ds_output *o = group->items[i];
-        if (status == DS_OK)
+        /* otherwise one rename after another: each file whole, the set mixed meanwhile */
+        if (!exchanged && status == DS_OK)
             status = publish(o, err);
-        else
+        else if (!exchanged)
             unlink(o->temporary);
         free_output(o);
     }

@@ -240,6 +240,143 @@ static void test_stale_temporaries_removed(void **state)
     unlink(live);
 }
 
+/* Makes test_dir/NAME/PATH's folders as the writers do (mkdir -p). */
+static void make_folder(const char *path)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s/%s", test_dir, path);
+    for (char *p = buf + strlen(test_dir) + 1; (p = strchr(p, '/')) != NULL; p++) {
+        *p = '\0';
+        mkdir(buf, 0777);
+        *p = '/';
+    }
+    mkdir(buf, 0777);
+}
+
+/* A group of two files, ex/NAME and ex/tables/t.csv, committed. */
+static void commit_two(const char *name, const char *text)
+{
+    char a[512], b[512];
+    snprintf(a, sizeof a, "%s/ex/%s", test_dir, name);
+    snprintf(b, sizeof b, "%s/ex/tables/t.csv", test_dir);
+    ds_output_group *g;
+    ds_output *oa, *ob;
+    ds_error err;
+    assert_int_equal(ds_output_group_new(&g, &err), DS_OK);
+    assert_int_equal(ds_output_group_open(g, a, &oa, &err), DS_OK);
+    assert_int_equal(ds_output_group_open(g, b, &ob, &err), DS_OK);
+    fputs(text, ds_output_stream(oa));
+    fputs(text, ds_output_stream(ob));
+    assert_int_equal(ds_output_group_commit(g, &err), DS_OK);
+}
+
+static ino_t inode_of(const char *relative)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", test_dir, relative);
+    struct stat st;
+    assert_int_equal(lstat(path, &st), 0);
+    return st.st_ino;
+}
+
+static void read_in(const char *relative, char *buf, size_t size)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", test_dir, relative);
+    read_file(path, buf, size);
+}
+
+/* A group is published by exchanging its folder for a copy holding the new files: the
+ * folder's other files (same inodes), sub-folders, symbolic links and mode are kept, a
+ * reader of an old file keeps reading it whole, and nothing is left beside the folder. */
+static void test_group_exchange_keeps_other_files(void **state)
+{
+    (void)state;
+    char path[512], text[64];
+    make_folder("ex/sub");
+    make_folder("ex/tables");
+    snprintf(path, sizeof path, "%s/ex/other.txt", test_dir);
+    write_text(path, "mine\n");
+    snprintf(path, sizeof path, "%s/ex/sub/keep.txt", test_dir);
+    write_text(path, "kept\n");
+    snprintf(path, sizeof path, "%s/ex/link", test_dir);
+    assert_int_equal(symlink("other.txt", path), 0);
+    snprintf(path, sizeof path, "%s/ex", test_dir);
+    assert_int_equal(chmod(path, 0750), 0);
+    commit_two("out.csv", "old\n");
+    ino_t folder = inode_of("ex"), other = inode_of("ex/other.txt");
+    snprintf(path, sizeof path, "%s/ex/out.csv", test_dir);
+    FILE *reader = fopen(path, "r");
+    assert_non_null(reader);
+
+    commit_two("out.csv", "new\n");
+    assert_true(inode_of("ex") != folder); /* exchanged, not renamed file by file */
+    read_in("ex/out.csv", text, sizeof text);
+    assert_string_equal(text, "new\n");
+    read_in("ex/tables/t.csv", text, sizeof text);
+    assert_string_equal(text, "new\n");
+    assert_true(inode_of("ex/other.txt") == other);
+    read_in("ex/other.txt", text, sizeof text);
+    assert_string_equal(text, "mine\n");
+    read_in("ex/sub/keep.txt", text, sizeof text);
+    assert_string_equal(text, "kept\n");
+    char target[64];
+    snprintf(path, sizeof path, "%s/ex/link", test_dir);
+    ssize_t n = readlink(path, target, sizeof target - 1);
+    assert_int_equal(n, 9);
+    target[n] = '\0';
+    assert_string_equal(target, "other.txt");
+    struct stat st;
+    snprintf(path, sizeof path, "%s/ex", test_dir);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0750);
+    assert_non_null(fgets(text, sizeof text, reader));
+    assert_string_equal(text, "old\n");
+    fclose(reader);
+    assert_int_equal(entries_starting(".ex."), 0);
+    assert_int_equal(entries_starting("ex"), 1);
+}
+
+/* When the folder is the current one (an exchange would strand the process in the old
+ * folder), the files are renamed one by one: published all the same. */
+static void test_group_in_current_folder(void **state)
+{
+    (void)state;
+    char cwd[512], path[512], text[64];
+    make_folder("ex/tables");
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    ino_t folder = inode_of("ex");
+    snprintf(path, sizeof path, "%s/ex/tables", test_dir);
+    assert_int_equal(chdir(path), 0);
+    commit_two("here.csv", "here\n");
+    assert_int_equal(chdir(cwd), 0);
+    assert_true(inode_of("ex") == folder);
+    read_in("ex/here.csv", text, sizeof text);
+    assert_string_equal(text, "here\n");
+    read_in("ex/tables/t.csv", text, sizeof text);
+    assert_string_equal(text, "here\n");
+    assert_int_equal(entries_starting(".ex."), 0);
+}
+
+/* A swap folder left beside the folder by a killed run is removed by the next commit;
+ * one of a live process is not. */
+static void test_stale_swap_removed(void **state)
+{
+    (void)state;
+    char stale[256], live[256], path[512];
+    make_folder("ex/tables");
+    snprintf(stale, sizeof stale, "%s/.ex.999999999.swap-AbCdEf", test_dir);
+    snprintf(live, sizeof live, "%s/.ex.%ld.swap-GhIjKl", test_dir, (long)getppid());
+    assert_int_equal(mkdir(stale, 0700), 0);
+    assert_int_equal(mkdir(live, 0700), 0);
+    snprintf(path, sizeof path, "%s/old.csv", stale);
+    write_text(path, "old\n");
+    commit_two("s.csv", "s\n");
+    assert_int_equal(access(stale, F_OK), -1);
+    assert_int_equal(access(live, F_OK), 0);
+    rmdir(live);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -251,6 +388,9 @@ int main(void)
         cmocka_unit_test(test_temporary_name),
         cmocka_unit_test(test_group_commit_and_abort),
         cmocka_unit_test(test_stale_temporaries_removed),
+        cmocka_unit_test(test_group_exchange_keeps_other_files),
+        cmocka_unit_test(test_group_in_current_folder),
+        cmocka_unit_test(test_stale_swap_removed),
     };
     return cmocka_run_group_tests_name("output", tests, test_dir_create, test_dir_remove);
 }

@@ -14,9 +14,15 @@
  *
  * Groups: the files of one result (a portrait's tables, JSON and HTML; a batch's
  * tables) are opened in a ds_output_group. Committing one of them only finishes it
- * (flushed, synced, closed); ds_output_group_commit renames them all at the end, one
- * after the other, so that a run that fails before (or is killed while computing) changes
- * nothing, and ds_output_group_abort removes them all. */
+ * (flushed, synced, closed); ds_output_group_commit publishes them all at the end, in
+ * one step: the deepest folder holding them is exchanged (renameat2 RENAME_EXCHANGE)
+ * with a hidden copy of it beside it (.NAME.PID.swap-XXXXXX: sub-folders recreated,
+ * other files hard-linked) that holds the new files. A run that fails before (or is
+ * killed at any moment) leaves the previous set or the complete new one, never a mix;
+ * ds_output_group_abort removes them all. Where the exchange cannot be used (that
+ * folder is the current folder or holds it, is a mount point, belongs to another user,
+ * sits in a folder we cannot write, lies on a file system without RENAME_EXCHANGE, or
+ * holds what a hard link cannot carry), the files are renamed one after the other. */
 #ifndef DIAGSANTE_OUTPUT_H
 #define DIAGSANTE_OUTPUT_H
 
@@ -68,9 +74,10 @@ ds_status ds_output_group_new(ds_output_group **out, ds_error *err);
 ds_status ds_output_group_open(ds_output_group *group, const char *path, ds_output **out,
                                ds_error *err);
 
-/* Finishes the files not committed yet, then renames every file onto its destination,
- * in the order they were opened; frees the group. When a file cannot be finished (or
- * was abandoned) nothing is renamed and every temporary file is removed; DS_EIO. */
+/* Finishes the files not committed yet, then publishes them all at once (the folder
+ * exchange above, else one rename after another, in the order they were opened); frees
+ * the group. When a file cannot be finished (or was abandoned) nothing is published and
+ * every temporary file is removed; DS_EIO. */
 ds_status ds_output_group_commit(ds_output_group *group, ds_error *err);
 
 /* Removes every temporary file of the group and frees it. Accepts NULL. */
