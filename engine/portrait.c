@@ -468,6 +468,11 @@ void ds_portrait_context_free(ds_portrait_context *ctx)
         free(ctx->ranks[i]);
     }
     free(ctx->ranks);
+    for (size_t i = 0; i < ctx->n_secondaries; i++) {
+        ds_text_dict_free(&ctx->secondaries[i]->communes);
+        free(ctx->secondaries[i]);
+    }
+    free(ctx->secondaries);
     free(ctx->cols);
     free(ctx->ind);
     ds_portrait_ages_context_free(ctx);
@@ -763,6 +768,241 @@ static void withhold_secondary(ds_figure *f)
         f->withheld = true, f->secondary = true;
 }
 
+/* Secondary suppression rule, for the withheld members of a total (both formats of the
+ * engine and the audit apply it): the total less the published members gives the sum of
+ * the withheld ones, which must reveal none of them. With a single withheld member it is
+ * its count; under the threshold it is a small count itself; equal to the number of
+ * withheld members (each at least 1) it says they are all 1. */
+static bool withheld_sum_reveals(size_t withheld, double sum, int threshold)
+{
+    return withheld > 0 && (withheld == 1 || sum < threshold || sum == (double)withheld);
+}
+
+/* One aggregate of communes in the région pattern: member positions in the pattern. */
+typedef struct aggregate {
+    size_t *members;
+    size_t n;
+} aggregate;
+
+/* Builds the commune-level pattern of indicator i in région region (see
+ * secondary_cache): every aggregate of communes whose total can be published (the
+ * région, its départements, its EPCI, all their communes) gets the rule above applied
+ * over its member communes, the next smallest non-zero count (a zero when it helps) of
+ * a commune of the région withheld in turn, aggregate after aggregate until no rule
+ * fires anywhere (withholding a commune for one aggregate can fire another's). The
+ * communes chosen are withheld in every portrait: their own, and as members. Called
+ * under the context's lock. NULL on failure (err set). */
+static secondary_cache *build_secondary_pattern(ds_portrait_context *ctx, size_t i,
+                                                const char *region, ds_error *err)
+{
+    const ds_indicator *ind = ctx->ind[i];
+    int threshold = ctx->config->threshold;
+    secondary_cache *sc = calloc(1, sizeof *sc);
+    if (sc == NULL) {
+        ds_error_set(err, DS_ENOMEM, "out of memory");
+        return NULL;
+    }
+    sc->indicator = i;
+    snprintf(sc->region, sizeof sc->region, "%s", region);
+    ds_text_dict_init(&sc->communes);
+    if (!is_count_kind(ind->kind))
+        return sc;
+    /* the communes met (position in `codes`), their counts and states */
+    ds_text_dict codes;
+    ds_text_dict_init(&codes);
+    double *count = NULL;
+    char *state = NULL; /* 0 published, 1 withheld (small), 2 withheld (secondary), 3 no data,
+                           4 published but no figure to withhold (0 / 0) */
+    bool *in_region = NULL;
+    size_t cap = 0;
+    aggregate *aggs = NULL;
+    size_t n_aggs = 0;
+    ds_pool pool = {0};
+    ds_status st = DS_OK;
+    static const ds_level levels[3] = {DS_LEVEL_REGION, DS_LEVEL_DEPARTEMENT, DS_LEVEL_EPCI};
+    for (int l = 0; l < 3 && st == DS_OK; l++) {
+        ds_code_list units = {0};
+        if (levels[l] == DS_LEVEL_REGION) {
+            units.count = 1;
+            units.items = (char **)&region;
+        } else if ((st = ds_referential_members(ctx->ref, DS_LEVEL_REGION, region, levels[l],
+                                                &units, err)) != DS_OK) {
+            break;
+        }
+        for (size_t u = 0; u < units.count && st == DS_OK; u++) {
+            ds_figure total;
+            st = territory_figure(ctx, i, levels[l], units.items[u], &total, &pool, err);
+            if (st != DS_OK || total.origin == DS_ORIGIN_NONE || !isfinite(total.numerator) ||
+                total.numerator < threshold)
+                continue; /* no total published: nothing to protect against */
+            ds_code_list communes = {0};
+            if ((st = ds_referential_members(ctx->ref, levels[l], units.items[u],
+                                             DS_LEVEL_COMMUNE, &communes, err)) != DS_OK)
+                break;
+            aggregate a = {malloc((communes.count + 1) * sizeof *a.members), 0};
+            aggregate *grown = realloc(aggs, (n_aggs + 1) * sizeof *aggs);
+            if (grown != NULL)
+                aggs = grown;
+            if (a.members == NULL || grown == NULL) {
+                free(a.members);
+                st = ds_error_set(err, DS_ENOMEM, "out of memory");
+            }
+            for (size_t k = 0; k < communes.count && st == DS_OK; k++) {
+                const char *c = communes.items[k];
+                uint32_t id = ds_text_dict_find(&codes, c, strlen(c));
+                if (id == UINT32_MAX) {
+                    id = ds_text_dict_intern(&codes, c, strlen(c));
+                    if (id != UINT32_MAX && id >= cap) {
+                        size_t grown_cap = cap * 2 + 256;
+                        double *nc = realloc(count, grown_cap * sizeof *nc);
+                        if (nc != NULL)
+                            count = nc;
+                        char *ns = realloc(state, grown_cap);
+                        if (ns != NULL)
+                            state = ns;
+                        bool *nr = realloc(in_region, grown_cap * sizeof *nr);
+                        if (nr != NULL)
+                            in_region = nr;
+                        if (nc == NULL || ns == NULL || nr == NULL)
+                            id = UINT32_MAX;
+                        else
+                            cap = grown_cap;
+                    }
+                    if (id == UINT32_MAX) {
+                        st = ds_error_set(err, DS_ENOMEM, "out of memory");
+                        break;
+                    }
+                    /* the count the totals add up (commune_counts), and whether the
+                     * commune's figure exists to be withheld (not so for 0 / 0) */
+                    double num = NAN, den = NAN;
+                    ds_figure f;
+                    st = territory_figure(ctx, i, DS_LEVEL_COMMUNE, c, &f, &pool, err);
+                    state[id] = commune_counts(ctx, i, c, &num, &den) != 1 || !isfinite(num) ? 3
+                                : num > 0 && num < threshold                                ? 1
+                                : f.origin == DS_ORIGIN_NONE                                ? 4
+                                                                                            : 0;
+                    count[id] = num;
+                    char r[DS_CODE_MAX];
+                    ds_error ignored;
+                    in_region[id] = ds_referential_parent(ctx->ref, DS_LEVEL_COMMUNE, c,
+                                                          DS_LEVEL_REGION, r, &ignored) == DS_OK &&
+                                    strcmp(r, region) == 0;
+                }
+                a.members[a.n++] = id;
+            }
+            ds_code_list_free(&communes);
+            if (st == DS_OK)
+                aggs[n_aggs++] = a;
+            else
+                free(a.members);
+        }
+        if (levels[l] != DS_LEVEL_REGION)
+            ds_code_list_free(&units);
+    }
+    /* the rule, aggregate after aggregate, until it fires nowhere */
+    for (bool changed = st == DS_OK; changed;) {
+        changed = false;
+        for (size_t g = 0; g < n_aggs; g++) {
+            const aggregate *a = &aggs[g];
+            size_t withheld = 0;
+            double sum = 0;
+            bool no_data = false;
+            for (size_t k = 0; k < a->n; k++) {
+                char s_k = state[a->members[k]];
+                no_data |= s_k == 3;
+                if (s_k == 1 || s_k == 2)
+                    withheld++, sum += count[a->members[k]];
+            }
+            if (no_data) /* the total less the published members leaves unknowns too */
+                continue;
+            while (withheld_sum_reveals(withheld, sum, threshold)) {
+                size_t smallest = SIZE_MAX;
+                bool zero_helps = withheld == 1 || sum == (double)withheld;
+                for (int zero_ok = 0; zero_ok <= zero_helps && smallest == SIZE_MAX; zero_ok++)
+                    for (size_t k = 0; k < a->n; k++) {
+                        size_t m = a->members[k];
+                        if (state[m] == 0 && in_region[m] && (count[m] > 0 || zero_ok) &&
+                            (smallest == SIZE_MAX || count[m] < count[smallest]))
+                            smallest = m;
+                    }
+                if (smallest == SIZE_MAX)
+                    break;
+                state[smallest] = 2;
+                withheld++;
+                sum += count[smallest];
+                changed = true;
+            }
+        }
+    }
+    for (size_t m = 0; m < codes.count && st == DS_OK; m++)
+        if (state[m] == 2 && ds_text_dict_intern(&sc->communes, ds_text_dict_get(&codes, (uint32_t)m),
+                                                 ds_text_dict_length(&codes, (uint32_t)m)) == UINT32_MAX)
+            st = ds_error_set(err, DS_ENOMEM, "out of memory");
+    for (size_t g = 0; g < n_aggs; g++)
+        free(aggs[g].members);
+    free(aggs);
+    free(count);
+    free(state);
+    free(in_region);
+    ds_text_dict_free(&codes);
+    ds_pool_free(&pool);
+    if (st != DS_OK) {
+        ds_text_dict_free(&sc->communes);
+        free(sc);
+        return NULL;
+    }
+    return sc;
+}
+
+/* True when commune code is withheld for indicator i to protect another figure of its
+ * région (the pattern built on first use and kept in the context). Called under the
+ * context's lock. */
+static ds_status commune_secondary_locked(ds_portrait_context *ctx, size_t i, const char *code,
+                                          bool *out, ds_error *err)
+{
+    *out = false;
+    char region[DS_CODE_MAX];
+    ds_error ignored;
+    if (ds_referential_parent(ctx->ref, DS_LEVEL_COMMUNE, code, DS_LEVEL_REGION, region,
+                              &ignored) != DS_OK)
+        return DS_OK;
+    secondary_cache *sc = NULL;
+    for (size_t k = 0; k < ctx->n_secondaries && sc == NULL; k++)
+        if (ctx->secondaries[k]->indicator == i && strcmp(ctx->secondaries[k]->region, region) == 0)
+            sc = ctx->secondaries[k];
+    if (sc == NULL) {
+        if (ctx->n_secondaries == ctx->cap_secondaries) {
+            size_t cap = ctx->cap_secondaries * 2 + 16;
+            secondary_cache **grown = realloc(ctx->secondaries, cap * sizeof *grown);
+            if (grown == NULL)
+                return ds_error_set(err, DS_ENOMEM, "out of memory");
+            ctx->secondaries = grown, ctx->cap_secondaries = cap;
+        }
+        if ((sc = build_secondary_pattern(ctx, i, region, err)) == NULL)
+            return err->status;
+        ctx->secondaries[ctx->n_secondaries++] = sc;
+    }
+    *out = ds_text_dict_find(&sc->communes, code, strlen(code)) != UINT32_MAX;
+    return DS_OK;
+}
+
+/* Withholds commune figure f (its own, or as a member) when the région pattern does. */
+static ds_status apply_commune_pattern(ds_portrait_context *ctx, size_t i, const char *code,
+                                       ds_figure *f, bool locked, ds_error *err)
+{
+    if (f->withheld || f->origin == DS_ORIGIN_NONE || !is_count_kind(ctx->ind[i]->kind))
+        return DS_OK;
+    bool secondary;
+    if (!locked)
+        pthread_mutex_lock(&ctx->lock);
+    ds_status st = commune_secondary_locked(ctx, i, code, &secondary, err);
+    if (!locked)
+        pthread_mutex_unlock(&ctx->lock);
+    if (st == DS_OK && secondary)
+        withhold_secondary(f);
+    return st;
+}
+
 /* Clears what a withheld figure must not show. */
 static void blank_withheld(ds_figure *f)
 {
@@ -844,6 +1084,8 @@ static const rank_cache *rank_values_locked(ds_portrait_context *ctx, size_t i, 
         ds_figure f;
         st = territory_figure(ctx, i, level, units.items[u], &f, pool, err);
         apply_threshold(ctx->ind[i], ctx->config->threshold, &f);
+        if (st == DS_OK && level == DS_LEVEL_COMMUNE)
+            st = apply_commune_pattern(ctx, i, units.items[u], &f, true, err);
         if (st == DS_OK && !f.withheld && isfinite(f.value))
             values[n++] = f.value;
     }
@@ -916,12 +1158,17 @@ static ds_status member_rows(ds_portrait *p, size_t i, ds_portrait_row *row, ds_
             return st;
         f->code = code;
         apply_threshold(ind, ctx->config->threshold, f);
+        if (!p->members_are_iris &&
+            (st = apply_commune_pattern(ctx, i, code, f, false, err)) != DS_OK)
+            return st;
+        /* a withheld total: its members would add up to it */
+        if (row->figure[DS_SCOPE_TERRITORY].withheld)
+            withhold_secondary(f);
     }
-    /* Secondary suppression: the total minus the published members gives the sum of the
-     * withheld ones. That sum must reveal none of them: with a single withheld member
-     * it is its count; under the threshold it is a small count itself; equal to the
-     * number of withheld members (each at least 1) it says they are all 1. Withhold the
-     * next smallest non-zero count (a zero adds nothing) until none of these holds. */
+    /* Secondary suppression (withheld_sum_reveals) among the members: the commune pattern
+     * of the région already satisfies it for an EPCI, a département or a région; here for
+     * any other total (a CLS, the IRIS of a commune). Withhold the next smallest non-zero
+     * count (a zero adds nothing) until it no longer fires. */
     size_t withheld = 0;
     double sum = 0;
     for (size_t k = 0; k < n; k++)
@@ -929,8 +1176,7 @@ static ds_status member_rows(ds_portrait *p, size_t i, ds_portrait_row *row, ds_
             withheld++;
             sum += isfinite(row->members[k].numerator) ? row->members[k].numerator : 0;
         }
-    while (withheld > 0 &&
-           (withheld == 1 || sum < ctx->config->threshold || sum == (double)withheld)) {
+    while (withheld_sum_reveals(withheld, sum, ctx->config->threshold)) {
         size_t smallest = SIZE_MAX;
         /* non-zero counts first; a zero when it helps: it makes a single withheld
          * member two, and withheld members summing to their number no longer all 1 */
@@ -1022,6 +1268,7 @@ static void qpv_rows(ds_portrait *p, size_t i, ds_portrait_row *row)
     }
     double num = 0, den = 0;
     size_t missing = 0;
+    bool small_part = false;
     for (size_t k = 0; k < p->qpv.count; k++) {
         raw r = read_unit(ctx, i, DS_DATA_QPV, p->qpv.items[k]);
         if (r.state[0] != 1 || (needs_denominator(ind) && r.state[1] != 1)) {
@@ -1029,6 +1276,9 @@ static void qpv_rows(ds_portrait *p, size_t i, ds_portrait_row *row)
             continue;
         }
         num += r.v[0], den += needs_denominator(ind) ? r.v[1] : 0;
+        /* a QPV's own portrait withholds a small count: the QPV part less the others
+         * would give it */
+        small_part |= is_count_kind(ind->kind) && r.v[0] > 0 && r.v[0] < ctx->config->threshold;
     }
     q->parts = p->qpv.count - missing, q->parts_missing = missing;
     if (missing > 0) {
@@ -1040,6 +1290,8 @@ static void qpv_rows(ds_portrait *p, size_t i, ds_portrait_row *row)
     q->numerator = num;
     q->denominator = needs_denominator(ind) ? den : NAN;
     finish_counts(ctx, ind, q, &p->pool);
+    if (small_part && p->qpv.count > 1 && num >= ctx->config->threshold)
+        withhold_secondary(q); /* under the threshold, the sum is withheld as such */
     if (t->origin == DS_ORIGIN_NONE || !isfinite(t->numerator)) {
         o->flag = "pas de valeur pour le territoire";
         return;
@@ -1308,7 +1560,16 @@ static ds_status compute_row(ds_portrait *p, size_t i, ds_portrait_row *row, ds_
     qpv_rows(p, i, row);
     for (int s = 0; s < DS_SCOPE_COUNT; s++)
         apply_threshold(ind, c->threshold, &row->figure[s]);
-    /* Secondary suppression: the territory minus one of QPV / outside gives the other. */
+    if (p->level == DS_LEVEL_COMMUNE &&
+        (st = apply_commune_pattern(ctx, i, p->code, &row->figure[DS_SCOPE_TERRITORY], false,
+                                    err)) != DS_OK)
+        return st;
+    /* Secondary suppression: QPV + outside give a withheld territory; the territory minus
+     * one of them gives the other. */
+    if (row->figure[DS_SCOPE_TERRITORY].withheld) {
+        withhold_secondary(&row->figure[DS_SCOPE_QPV]);
+        withhold_secondary(&row->figure[DS_SCOPE_OUTSIDE_QPV]);
+    }
     if (row->figure[DS_SCOPE_QPV].withheld)
         withhold_secondary(&row->figure[DS_SCOPE_OUTSIDE_QPV]);
     if (row->figure[DS_SCOPE_OUTSIDE_QPV].withheld)

@@ -61,6 +61,14 @@ typedef struct rank_cache {
     double *values;
 } rank_cache;
 
+/* The communes withheld, for an indicator, to protect a small count in an aggregate of
+ * their région (EPCI, département, the région): the same in every portrait. */
+typedef struct secondary_cache {
+    size_t indicator;
+    char region[DS_CODE_MAX];
+    ds_text_dict communes;
+} secondary_cache;
+
 struct ds_portrait_context {
     /* Guards what is filled on first use (ranks, reference figures and their pool,
      * sha256), so that batch workers can compute portraits of one context at once;
@@ -81,6 +89,8 @@ struct ds_portrait_context {
     rank_cache **ranks;        /* each allocated alone: a worker keeps using one while
                                   another grows the array */
     size_t n_ranks, cap_ranks;
+    secondary_cache **secondaries; /* each allocated alone, like ranks */
+    size_t n_secondaries, cap_secondaries;
     /* Figures of the references (départements, régions, France), computed once per
      * context for all indicators: key "level:code" -> n_ind figures. */
     ds_text_dict reference_keys;

@@ -39,7 +39,18 @@ static const char COMMUNES_GAP[] = "code;POP;CHOM;ACT;DC;OBS;ATT\n"
                                    "65047;8000;s;3600;80;80;85\n";
 static const char QPV[] = "code_qp;POP;CHOM;ACT;DC;OBS;ATT\n"
                           "QP065001;1500;150;600;12;2;10\n"
-                          "QP065003;3300;4;1400;30;1;8\n";
+                          "QP065003;3300;6;1400;30;1;8\n";
+/* the same with QP065003's 4 unemployed, under the threshold */
+static const char QPV_SMALL[] = "code_qp;POP;CHOM;ACT;DC;OBS;ATT\n"
+                                "QP065001;1500;150;600;12;2;10\n"
+                                "QP065003;3300;4;1400;30;1;8\n";
+static const char *qpv_data = QPV;
+/* the three communes of the CC Terre de Camargue (EPCI 243000650, Gard): Aigues-Mortes
+ * 30003, Le Grau-du-Roi 30133, Saint-Laurent-d'Aigouze 30276 */
+static const char COMMUNES_CAMARGUE[] = "code;POP;CHOM;ACT;DC;OBS;ATT\n"
+                                        "30003;8000;3;3500;80;80;85\n"
+                                        "30133;8500;40;3700;90;90;95\n"
+                                        "30276;3500;20;1500;30;30;35\n";
 static const char QPV_COMMUNES[] = "qpv,commune\nQP065001,65440\nQP065003,65440\n"
                                    "QP065003,65417\n";
 static const char DEPARTEMENTS[] = "code;POP;CHOM;ACT;DC;OBS;ATT;MED\n"
@@ -70,7 +81,7 @@ static ds_portrait *portrait_of(const char *communes, const char *territory,
 {
     put("dict.csv", DICTIONARY);
     put("communes.csv", communes);
-    put("qpv.csv", QPV);
+    put("qpv.csv", qpv_data);
     put("qpv_communes.csv", QPV_COMMUNES);
     put("dep.csv", DEPARTEMENTS);
     put("reg.csv", REGIONS);
@@ -197,21 +208,21 @@ static void test_qpv_and_rest(void **state)
     ds_portrait_context *ctx;
     ds_config *config;
     ds_portrait *p = portrait_of(COMMUNES, "CLS-T", &ctx, &config);
-    /* Both QPV lie inside the CLS: QPV = 150 + 4 over 600 + 1400, the rest is the
-     * territory minus them: (2303 - 154) / (23800 - 2000). */
+    /* Both QPV lie inside the CLS: QPV = 150 + 6 over 600 + 1400, the rest is the
+     * territory minus them: (2303 - 156) / (23800 - 2000). */
     const ds_portrait_row *chom = row_of(p, "chom");
     const ds_figure *q = &chom->figure[DS_SCOPE_QPV], *o = &chom->figure[DS_SCOPE_OUTSIDE_QPV];
     assert_int_equal(q->origin, DS_ORIGIN_SUM);
-    assert_true(q->numerator == 154 && q->denominator == 2000);
-    assert_close(q->lower, wilson(154, 2000, -1), 1e-12);
+    assert_true(q->numerator == 156 && q->denominator == 2000);
+    assert_close(q->lower, wilson(156, 2000, -1), 1e-12);
     assert_int_equal(o->origin, DS_ORIGIN_DIFFERENCE);
-    assert_true(o->numerator == 2149 && o->denominator == 21800);
-    assert_close(o->upper, wilson(2149, 21800, +1), 1e-12);
+    assert_true(o->numerator == 2147 && o->denominator == 21800);
+    assert_close(o->upper, wilson(2147, 21800, +1), 1e-12);
     /* The ratio and its delta-method interval on the log scale: se(ln R)² = se_q²/q² +
      * se_o²/o², each se taken from the Wilson interval as (upper - lower) / (2 z). */
-    double vq = 100.0 * 154 / 2000, vo = 100.0 * 2149 / 21800;
-    double sq = (wilson(154, 2000, 1) - wilson(154, 2000, -1)) / (2 * Z95);
-    double so = (wilson(2149, 21800, 1) - wilson(2149, 21800, -1)) / (2 * Z95);
+    double vq = 100.0 * 156 / 2000, vo = 100.0 * 2147 / 21800;
+    double sq = (wilson(156, 2000, 1) - wilson(156, 2000, -1)) / (2 * Z95);
+    double so = (wilson(2147, 21800, 1) - wilson(2147, 21800, -1)) / (2 * Z95);
     double se = sqrt(sq * sq / (vq * vq) + so * so / (vo * vo));
     assert_close(chom->qpv_ratio.value, vq / vo, 1e-13);
     assert_close(chom->qpv_ratio.lower, vq / vo * exp(-Z95 * se), 1e-12);
@@ -232,6 +243,65 @@ static void test_qpv_and_rest(void **state)
     assert_true(isnan(icm->figure[DS_SCOPE_OUTSIDE_QPV].value));
     assert_true(isnan(icm->qpv_ratio.value));
     done(p, ctx, config);
+}
+
+/* A QPV's own count under the threshold (QP065003's 4 unemployed, withheld in its own
+ * portrait): the QPV part 154 less QP065001's 150 would give it back, so the QPV part is
+ * withheld, and the rest with it (territory 2303 less the rest gives the QPV part). */
+static void test_small_qpv_withholds_the_qpv_part(void **state)
+{
+    (void)state;
+    ds_portrait_context *ctx;
+    ds_config *config;
+    qpv_data = QPV_SMALL;
+    ds_portrait *p = portrait_of(COMMUNES, "CLS-T", &ctx, &config);
+    qpv_data = QPV;
+    const ds_portrait_row *chom = row_of(p, "chom");
+    const ds_figure *q = &chom->figure[DS_SCOPE_QPV], *o = &chom->figure[DS_SCOPE_OUTSIDE_QPV];
+    assert_true(q->withheld && q->secondary && isnan(q->numerator) && isnan(q->value));
+    assert_true(o->withheld && o->secondary && isnan(o->numerator));
+    assert_true(isnan(chom->qpv_ratio.value));
+    assert_false(chom->figure[DS_SCOPE_TERRITORY].withheld);
+    assert_true(chom->figure[DS_SCOPE_TERRITORY].numerator == 2303);
+    done(p, ctx, config);
+}
+
+/* Suppression shared by every portrait: in the EPCI 243000650 (total 3 + 40 + 20 = 63
+ * unemployed, published) Aigues-Mortes's 3 is withheld; alone, the EPCI total less the
+ * two other communes' own portraits would give it back. The next smallest count of the
+ * EPCI, Saint-Laurent-d'Aigouze's 20, is withheld as its member AND in its own commune
+ * portrait (and its QPV / rest parts, which add up to it); Le Grau-du-Roi's 40 stays. */
+static void test_commune_pattern_across_portraits(void **state)
+{
+    (void)state;
+    ds_portrait_context *ctx;
+    ds_config *config;
+    ds_portrait *epci = portrait_of(COMMUNES_CAMARGUE, "243000650", &ctx, &config);
+    const ds_portrait_row *chom = row_of(epci, "chom");
+    assert_true(chom->figure[DS_SCOPE_TERRITORY].numerator == 63);
+    assert_int_equal(chom->n_members, 3);
+    assert_string_equal(chom->members[0].code, "30003");
+    assert_true(chom->members[0].withheld && !chom->members[0].secondary);
+    assert_string_equal(chom->members[1].code, "30133");
+    assert_false(chom->members[1].withheld);
+    assert_true(chom->members[1].numerator == 40);
+    assert_string_equal(chom->members[2].code, "30276");
+    assert_true(chom->members[2].withheld && chom->members[2].secondary);
+    ds_error err;
+    const char *own[3] = {"30003", "30133", "30276"};
+    const bool withheld[3] = {true, false, true}, secondary[3] = {false, false, true};
+    for (int k = 0; k < 3; k++) {
+        ds_portrait *commune;
+        assert_int_equal(ds_portrait_compute(ctx, own[k], DS_LEVEL_COUNT, &commune, &err), DS_OK);
+        const ds_figure *t = &row_of(commune, "chom")->figure[DS_SCOPE_TERRITORY];
+        assert_int_equal(t->withheld, withheld[k]);
+        assert_int_equal(t->secondary, secondary[k]);
+        assert_int_equal(isnan(t->numerator), withheld[k]);
+        /* deaths (80, 90, 30): nothing small, nothing withheld */
+        assert_false(row_of(commune, "deces")->figure[DS_SCOPE_TERRITORY].withheld);
+        ds_portrait_free(commune);
+    }
+    done(epci, ctx, config);
 }
 
 static void test_members_and_disclosure(void **state)
@@ -354,6 +424,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sums_and_intervals),
         cmocka_unit_test(test_qpv_and_rest),
+        cmocka_unit_test(test_small_qpv_withholds_the_qpv_part),
+        cmocka_unit_test(test_commune_pattern_across_portraits),
         cmocka_unit_test(test_members_and_disclosure),
         cmocka_unit_test(test_partial_data_is_not_a_total),
         cmocka_unit_test(test_commune_rank_and_straddling_qpv),

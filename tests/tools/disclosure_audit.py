@@ -22,6 +22,11 @@ published number, or withheld. The checks then run on the facts of all formats:
                  the published members gives the withheld ones: a single withheld member,
                  or withheld members adding up to 1 .. THRESHOLD - 1 (or to exactly their
                  number, all ones) are leaks.
+  across         the same rule across the portraits of one folder (a batch): an EPCI's
+                 total, or a département's or région's (the references of the commune
+                 portraits, when all their communes are there), less its communes' counts
+                 as published anywhere in the folder (their own portraits, any member
+                 list): what stays unknown must not be a single commune or a small sum.
 
 Prints one line per leak and a summary; exits 1 when any leak was found (2 when a
 folder holds no output it can read)."""
@@ -44,9 +49,10 @@ class Fact:
     shows it empty or masked; withheld is True when the output says so."""
 
     def __init__(self, source, indicator, scope, code, fields, withheld, origin=None,
-                 parent=None):
+                 parent=None, parts=None):
         self.source, self.indicator, self.scope, self.code = source, indicator, scope, code
         self.fields, self.withheld, self.origin, self.parent = fields, withheld, origin, parent
+        self.parts = parts
 
     def key(self):
         return (self.parent, self.indicator, self.scope, self.code)
@@ -80,7 +86,7 @@ def portrait_facts(p, source, kinds, labels):
         for scope, f in r["figures"].items():
             out.append(Fact(source, ind, scope, f.get("code"),
                             {k: number(f.get(k)) for k in FIELDS}, f.get("withheld") not in (False, None),
-                            f.get("origin"), parent))
+                            f.get("origin"), parent, f.get("parts")))
         for f in r["members"]["figures"]:
             out.append(Fact(source, ind, "member", f.get("code"),
                             {k: number(f.get(k)) for k in FIELDS}, f.get("withheld") not in (False, None),
@@ -327,6 +333,54 @@ def audit(facts, kinds, threshold):
                 if len(held) == 1 or 0 < rest < threshold or abs(rest - len(held)) < 1e-9:
                     leaks.append(f"members: {source}: {ind}: {len(held)} withheld member(s) "
                                  f"whose sum {rest:g} follows from the total")
+    leaks += audit_across(facts, kinds, threshold)
+    return leaks
+
+
+def audit_across(facts, kinds, threshold):
+    """The 'across' check: totals less their communes as published anywhere."""
+    leaks = []
+    known = {}  # (indicator, commune) -> count published somewhere
+    for f in facts:
+        if f.scope == "member" or (f.scope == "territoire" and f.code == f.parent):
+            n = f.fields.get("numerator")
+            if not f.withheld and n is not None:
+                known[(f.indicator, f.code)] = n
+    totals = []  # (what, indicator, total, member codes)
+    members = {}
+    for f in facts:
+        if f.scope == "member" and f.source.endswith((".json", ".jsonl")):
+            members.setdefault((f.source, f.parent, f.indicator), []).append(f.code)
+    communes_of = {}  # (indicator, scope, code) -> communes whose portrait names it
+    reference = {}
+    for f in facts:
+        if kinds.get(f.indicator) not in COUNT_KINDS or not f.source.endswith((".json", ".jsonl")):
+            continue
+        total = f.fields.get("numerator")
+        if f.scope == "territoire" and f.origin == "somme" and total is not None:
+            codes = members.get((f.source, f.parent, f.indicator), [])
+            if len(codes) >= 2 and len(codes) == f.parts:
+                totals.append((f"{f.parent}", f.indicator, total, codes))
+        if f.scope in ("departement", "region") and f.code and f.parent and len(f.parent) == 5:
+            communes_of.setdefault((f.indicator, f.scope, f.code), set()).add(f.parent)
+            if f.origin == "somme" and total is not None:
+                reference[(f.indicator, f.scope, f.code)] = (total, f.parts)
+    for (ind, scope, code), (total, parts) in reference.items():
+        codes = communes_of[(ind, scope, code)]
+        if len(codes) == parts:
+            totals.append((f"{scope} {code}", ind, total, sorted(codes)))
+    seen = set()
+    for what, ind, total, codes in totals:
+        if (what, ind) in seen:
+            continue
+        seen.add((what, ind))
+        unknown = [c for c in codes if (ind, c) not in known]
+        if not unknown:
+            continue
+        rest = total - sum(known[(ind, c)] for c in codes if (ind, c) in known)
+        if len(unknown) == 1 or 0 < rest < threshold or abs(rest - len(unknown)) < 1e-9:
+            leaks.append(f"across: {what}: {ind}: {len(unknown)} commune(s) published nowhere "
+                         f"whose sum {rest:g} follows from the total and the other portraits")
     return leaks
 
 
