@@ -496,6 +496,41 @@ if command -v python3 > /dev/null && [ -f "$TMP/portrait/portrait.json" ]; then
         fi
     done
 fi
+# Across portraits: the batch of every commune and EPCI of région 76 (4,610 portraits);
+# an EPCI's, département's or région's total less its communes as published anywhere in
+# the folder must reveal no withheld commune. Then a leaky copy: one commune withheld to
+# protect another (secondary) published in its own portrait must be caught ('across').
+if ! command -v python3 > /dev/null; then
+    : # no python3: the audits above are skipped as well
+elif "$BIN" portrait --config="$PDEMO" --all=commune,epci --out="$TMP/batch-all" > /dev/null 2>&1; then
+    if python3 tests/tools/disclosure_audit.py 5 "$TMP/batch-all" > "$TMP/audit" 2>&1; then
+        echo "ok disclosure-audit-across ($(tail -1 "$TMP/audit"))"
+    else
+        echo "FAIL disclosure-audit-across:"; sed 's/^/    /' "$TMP/audit" | tail -20; failed=1
+    fi
+    mkdir -p "$TMP/tampered-across"
+    cp "$TMP/batch-all/epci.jsonl" "$TMP/tampered-across/"
+    python3 - "$TMP/batch-all/commune.jsonl" "$TMP/tampered-across/commune.jsonl" <<'PY'
+import json, sys
+done = False
+with open(sys.argv[1], encoding="utf-8") as f, open(sys.argv[2], "w", encoding="utf-8") as out:
+    for line in f:
+        p = json.loads(line)
+        for r in p["indicators"]:
+            t = r["figures"]["territoire"]
+            if not done and t.get("withheld") == "secondary" and r["kind"] == "proportion":
+                t["withheld"], t["numerator"], done = False, 1000, True
+        out.write(json.dumps(p, ensure_ascii=False) + "\n")
+sys.exit(0 if done else 1)
+PY
+    if python3 tests/tools/disclosure_audit.py 5 "$TMP/tampered-across" > "$TMP/audit" 2>&1; then
+        echo "FAIL disclosure-audit-catches-across: no leak found"; failed=1
+    elif grep -q "^across: " "$TMP/audit"; then echo "ok disclosure-audit-catches-across"
+    else echo "FAIL disclosure-audit-catches-across: no 'across' leak:"; sed 's/^/    /' "$TMP/audit" | head -5; failed=1
+    fi
+else
+    echo "FAIL disclosure-audit-across: the commune and EPCI batch failed"; failed=1
+fi
 printf '[territory]\ncode = 200069300\n[referential]\ndir = x\n[indicators]\ndictionary = d\n[data]\ncommune = c.csv\nbogus = 1\n' > "$TMP/bad.ini"
 expect portrait-bad-key 65 "$BIN" portrait --config="$TMP/bad.ini" --out="$TMP/p2" &&
     has portrait-bad-key "$TMP/err" "bad.ini:9: unknown key 'bogus' in [data]"
