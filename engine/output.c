@@ -51,17 +51,20 @@ static void split_path(const char *path, char *dir, size_t dir_size, const char 
     }
 }
 
-/* The process named by a temporary file's name (.NAME.PID.tmp-XXXXXX), or 0 when name
- * is not one. */
-static long temporary_pid(const char *name)
+/* The process named by one of our hidden files, .BASE.PID<tag>XXXXXX (tag ".tmp-" for a
+ * temporary file, ".swap-" for a swap folder; base NULL: any), or 0 when name is not
+ * one. */
+static long hidden_pid(const char *name, const char *base, const char *tag)
 {
-    size_t len = strlen(name);
-    if (name[0] != '.' || len < 14 || strncmp(name + len - 11, ".tmp-", 5) != 0)
+    size_t len = strlen(name), tag_len = strlen(tag);
+    if (name[0] != '.' || len < tag_len + 9 || strncmp(name + len - 6 - tag_len, tag, tag_len) != 0)
         return 0;
-    size_t digits_end = len - 11, start = digits_end;
+    size_t digits_end = len - 6 - tag_len, start = digits_end;
     while (start > 0 && name[start - 1] >= '0' && name[start - 1] <= '9')
         start--;
     if (start == digits_end || start < 2 || name[start - 1] != '.' || digits_end - start > 10)
+        return 0;
+    if (base != NULL && (start - 2 != strlen(base) || strncmp(name + 1, base, start - 2) != 0))
         return 0;
     return strtol(name + start, NULL, 10);
 }
@@ -72,26 +75,41 @@ static bool process_gone(long pid)
     return pid > 0 && pid <= INT32_MAX && kill((pid_t)pid, 0) != 0 && errno == ESRCH;
 }
 
-/* Removes the temporary files of base left in dir by runs that no longer exist (killed
- * before their rename): .BASE.PID.tmp-XXXXXX whose PID is no running process. A file
- * of a live process (a concurrent run) is left alone. Failures are ignored: a stale
- * temporary file is hidden and harmless. */
-static void remove_stale_temporaries(const char *dir, const char *base)
+/* nftw callback removing one entry of a tree (children first). */
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)st, (void)ftw;
+    if (type == FTW_DP)
+        rmdir(path);
+    else
+        unlink(path);
+    return 0;
+}
+
+/* Removes the file or tree at path, without following symbolic links; failures are
+ * ignored (what remains is hidden and removed by a later run). */
+static void remove_tree(const char *path)
+{
+    nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Removes what runs that no longer exist left in dir for base: their temporary files
+ * (tag ".tmp-", killed before their rename) or swap folders (".swap-", killed while
+ * publishing a group). Those of a live process (a concurrent run) are left alone.
+ * Failures are ignored: what stays is hidden and harmless. */
+static void remove_stale(const char *dir, const char *base, const char *tag)
 {
     DIR *d = opendir(dir);
     if (d == NULL)
         return;
-    size_t base_len = strlen(base);
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-        const char *name = e->d_name;
-        if (name[0] != '.' || strncmp(name + 1, base, base_len) != 0 || name[1 + base_len] != '.' ||
-            strlen(name) != base_len + 2 + strcspn(name + base_len + 2, ".") + 11 ||
-            !process_gone(temporary_pid(name)))
+        if (!process_gone(hidden_pid(e->d_name, base, tag)))
             continue;
-        char stale[4096];
-        if ((size_t)snprintf(stale, sizeof stale, "%s/%s", dir, name) < sizeof stale)
-            unlink(stale);
+        char stale[PATH_MAX + 256];
+        if ((size_t)snprintf(stale, sizeof stale, "%s/%s", strcmp(dir, "/") == 0 ? "" : dir,
+                             e->d_name) < sizeof stale)
+            remove_tree(stale);
     }
     closedir(d);
 }
@@ -105,7 +123,7 @@ static ds_status open_output(const char *path, ds_output_group *group, ds_output
     split_path(path, dir, sizeof dir, &base);
     if (*base == '\0')
         return ds_error_set(err, DS_EUSAGE, "%s: not a file name", path);
-    remove_stale_temporaries(dir, base);
+    remove_stale(dir, base, ".tmp-");
     ds_output *output = calloc(1, sizeof *output);
     size_t len = strlen(path), room = strlen(dir) + strlen(base) + 64;
     if (output == NULL || (output->path = malloc(len + 1)) == NULL ||
@@ -285,49 +303,6 @@ ds_status ds_output_group_new(ds_output_group **out, ds_error *err)
 
 enum { MIRROR_LIMIT = 200000 }; /* entries: a larger ROOT is published file by file */
 
-/* nftw callback removing one entry of a tree (children first). */
-static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-    (void)st, (void)ftw;
-    if (type == FTW_DP)
-        rmdir(path);
-    else
-        unlink(path);
-    return 0;
-}
-
-/* Removes the tree at path, without following symbolic links; failures are ignored
- * (what remains is hidden and removed by a later commit). */
-static void remove_tree(const char *path)
-{
-    nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* Removes the swap folders .NAME.PID.swap-XXXXXX of parent left by processes that no
- * longer exist. */
-static void remove_stale_swaps(const char *parent, const char *name)
-{
-    DIR *d = opendir(parent);
-    if (d == NULL)
-        return;
-    size_t name_len = strlen(name);
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        const char *entry = e->d_name;
-        if (entry[0] != '.' || strncmp(entry + 1, name, name_len) != 0 ||
-            entry[1 + name_len] != '.')
-            continue;
-        char *end;
-        long pid = strtol(entry + 2 + name_len, &end, 10);
-        if (strncmp(end, ".swap-", 6) != 0 || strlen(end) != 12 || !process_gone(pid))
-            continue;
-        char path[PATH_MAX + 256];
-        snprintf(path, sizeof path, "%s/%s", parent, entry);
-        remove_tree(path);
-    }
-    closedir(d);
-}
-
 /* Fills the folder dst (a file descriptor, empty) with what the folder src holds:
  * sub-folders recreated with their mode and group, files hard-linked, symbolic links
  * copied; the temporary files of this process and of dead ones left out. False when
@@ -348,7 +323,7 @@ static bool mirror_folder(int src, int dst, dev_t device, size_t *entries)
         const char *name = e->d_name;
         if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
             continue;
-        long pid = temporary_pid(name);
+        long pid = hidden_pid(name, NULL, ".tmp-");
         if (pid == (long)getpid() || process_gone(pid))
             continue;
         struct stat st;
@@ -446,7 +421,7 @@ static bool publish_by_exchange(ds_output_group *group)
         root_st.st_uid != geteuid() || stat(parent, &parent_st) != 0 ||
         parent_st.st_dev != root_st.st_dev)
         return false;
-    remove_stale_swaps(parent, name);
+    remove_stale(parent, name, ".swap-");
     snprintf(staging, sizeof staging, "%s/.%s.%ld.swap-XXXXXX", strcmp(parent, "/") == 0 ? "" : parent,
              name, (long)getpid());
     if (mkdtemp(staging) == NULL)

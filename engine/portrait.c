@@ -453,6 +453,8 @@ ds_status ds_portrait_context_open(const ds_config *config, ds_portrait_context 
     return DS_OK;
 }
 
+static void free_secondary_cache(ds_portrait_context *ctx, secondary_cache *sc);
+
 void ds_portrait_context_free(ds_portrait_context *ctx)
 {
     if (ctx == NULL)
@@ -468,10 +470,8 @@ void ds_portrait_context_free(ds_portrait_context *ctx)
         free(ctx->ranks[i]);
     }
     free(ctx->ranks);
-    for (size_t i = 0; i < ctx->n_secondaries; i++) {
-        ds_text_dict_free(&ctx->secondaries[i]->communes);
-        free(ctx->secondaries[i]);
-    }
+    for (size_t i = 0; i < ctx->n_secondaries; i++)
+        free_secondary_cache(ctx, ctx->secondaries[i]);
     free(ctx->secondaries);
     free(ctx->cols);
     free(ctx->ind);
@@ -768,8 +768,8 @@ static void withhold_secondary(ds_figure *f)
         f->withheld = true, f->secondary = true;
 }
 
-/* Secondary suppression rule, for the withheld members of a total (both formats of the
- * engine and the audit apply it): the total less the published members gives the sum of
+/* Secondary suppression rule for the withheld members of a total (also applied by
+ * tests/tools/disclosure_audit.py): the total less the published members gives the sum of
  * the withheld ones, which must reveal none of them. With a single withheld member it is
  * its count; under the threshold it is a small count itself; equal to the number of
  * withheld members (each at least 1) it says they are all 1. */
@@ -778,48 +778,64 @@ static bool withheld_sum_reveals(size_t withheld, double sum, int threshold)
     return withheld > 0 && (withheld == 1 || sum < threshold || sum == (double)withheld);
 }
 
-/* One aggregate of communes in the région pattern: member positions in the pattern. */
+/* The member to withhold next while withheld_sum_reveals(withheld, sum) fires: among the
+ * candidates (candidate[k]), the smallest non-zero count[k] (first in order on a tie); a
+ * zero only when it helps (it makes a single withheld member two, and members summing
+ * to their number no longer all 1). SIZE_MAX when there is none. */
+static size_t next_to_withhold(const double *count, const bool *candidate, size_t n,
+                               size_t withheld, double sum)
+{
+    bool zero_helps = withheld == 1 || sum == (double)withheld;
+    size_t smallest = SIZE_MAX;
+    for (int zero_ok = 0; zero_ok <= zero_helps && smallest == SIZE_MAX; zero_ok++)
+        for (size_t k = 0; k < n; k++)
+            if (candidate[k] && (count[k] > 0 || zero_ok) &&
+                (smallest == SIZE_MAX || count[k] < count[smallest]))
+                smallest = k;
+    return smallest;
+}
+
+/* A commune of the région pattern, for the indicator at hand. */
+typedef struct pattern_commune {
+    double count; /* its numerator, NAN without data */
+    enum { PUBLISHED, SMALL, SECONDARY, NO_DATA, NOTHING_TO_WITHHOLD } state;
+} pattern_commune;
+
+/* An aggregate of communes whose total the pattern protects. */
 typedef struct aggregate {
-    size_t *members;
+    ds_level level;
+    char code[DS_CODE_MAX];
+    size_t *members; /* positions in the frame's communes */
     size_t n;
 } aggregate;
 
-/* Builds the commune-level pattern of indicator i in région region (see
- * secondary_cache): every aggregate of communes whose total can be published (the
- * région, its départements, its EPCI, all their communes) gets the rule above applied
- * over its member communes, the next smallest non-zero count (a zero when it helps) of
- * a commune of the région withheld in turn, aggregate after aggregate until no rule
- * fires anywhere (withholding a commune for one aggregate can fire another's). The
- * communes chosen are withheld in every portrait: their own, and as members. Called
- * under the context's lock. NULL on failure (err set). */
-static secondary_cache *build_secondary_pattern(ds_portrait_context *ctx, size_t i,
-                                                const char *region, ds_error *err)
+/* What the patterns of a région are computed over, the same for every indicator: the
+ * région, its départements and its EPCI, and every commune of them. */
+typedef struct region_frame {
+    ds_text_dict communes;
+    bool *in_region; /* per commune */
+    aggregate *aggs;
+    size_t n_aggs, largest;
+} region_frame;
+
+static void free_frame(region_frame *fr)
 {
-    const ds_indicator *ind = ctx->ind[i];
-    int threshold = ctx->config->threshold;
-    secondary_cache *sc = calloc(1, sizeof *sc);
-    if (sc == NULL) {
-        ds_error_set(err, DS_ENOMEM, "out of memory");
-        return NULL;
-    }
-    sc->indicator = i;
-    snprintf(sc->region, sizeof sc->region, "%s", region);
-    ds_text_dict_init(&sc->communes);
-    if (!is_count_kind(ind->kind))
-        return sc;
-    /* the communes met (position in `codes`), their counts and states */
-    ds_text_dict codes;
-    ds_text_dict_init(&codes);
-    double *count = NULL;
-    char *state = NULL; /* 0 published, 1 withheld (small), 2 withheld (secondary), 3 no data,
-                           4 published but no figure to withhold (0 / 0) */
-    bool *in_region = NULL;
-    size_t cap = 0;
-    aggregate *aggs = NULL;
-    size_t n_aggs = 0;
-    ds_pool pool = {0};
-    ds_status st = DS_OK;
+    for (size_t g = 0; g < fr->n_aggs; g++)
+        free(fr->aggs[g].members);
+    free(fr->aggs);
+    free(fr->in_region);
+    ds_text_dict_free(&fr->communes);
+}
+
+/* Lists the aggregates of région region and their communes into fr (zeroed by the
+ * caller; freed with free_frame also on failure). */
+static ds_status build_frame(const ds_portrait_context *ctx, const char *region, region_frame *fr,
+                             ds_error *err)
+{
+    ds_text_dict_init(&fr->communes);
+    size_t cap_communes = 0, cap_aggs = 0;
     static const ds_level levels[3] = {DS_LEVEL_REGION, DS_LEVEL_DEPARTEMENT, DS_LEVEL_EPCI};
+    ds_status st = DS_OK;
     for (int l = 0; l < 3 && st == DS_OK; l++) {
         ds_code_list units = {0};
         if (levels[l] == DS_LEVEL_REGION) {
@@ -830,132 +846,195 @@ static secondary_cache *build_secondary_pattern(ds_portrait_context *ctx, size_t
             break;
         }
         for (size_t u = 0; u < units.count && st == DS_OK; u++) {
-            ds_figure total;
-            st = territory_figure(ctx, i, levels[l], units.items[u], &total, &pool, err);
-            if (st != DS_OK || total.origin == DS_ORIGIN_NONE || !isfinite(total.numerator) ||
-                total.numerator < threshold)
-                continue; /* no total published: nothing to protect against */
             ds_code_list communes = {0};
             if ((st = ds_referential_members(ctx->ref, levels[l], units.items[u],
                                              DS_LEVEL_COMMUNE, &communes, err)) != DS_OK)
                 break;
-            aggregate a = {malloc((communes.count + 1) * sizeof *a.members), 0};
-            aggregate *grown = realloc(aggs, (n_aggs + 1) * sizeof *aggs);
-            if (grown != NULL)
-                aggs = grown;
-            if (a.members == NULL || grown == NULL) {
-                free(a.members);
-                st = ds_error_set(err, DS_ENOMEM, "out of memory");
+            if (fr->n_aggs == cap_aggs) {
+                size_t cap = cap_aggs * 2 + 32;
+                aggregate *grown = realloc(fr->aggs, cap * sizeof *grown);
+                if (grown == NULL)
+                    st = ds_error_set(err, DS_ENOMEM, "out of memory");
+                else
+                    fr->aggs = grown, cap_aggs = cap;
+            }
+            aggregate *a = st == DS_OK ? &fr->aggs[fr->n_aggs] : NULL;
+            if (a != NULL) {
+                *a = (aggregate){levels[l], "", malloc((communes.count + 1) * sizeof *a->members), 0};
+                snprintf(a->code, sizeof a->code, "%s", units.items[u]);
+                fr->n_aggs++;
+                if (a->members == NULL)
+                    st = ds_error_set(err, DS_ENOMEM, "out of memory");
             }
             for (size_t k = 0; k < communes.count && st == DS_OK; k++) {
                 const char *c = communes.items[k];
-                uint32_t id = ds_text_dict_find(&codes, c, strlen(c));
+                uint32_t id = ds_text_dict_find(&fr->communes, c, strlen(c));
                 if (id == UINT32_MAX) {
-                    id = ds_text_dict_intern(&codes, c, strlen(c));
-                    if (id != UINT32_MAX && id >= cap) {
-                        size_t grown_cap = cap * 2 + 256;
-                        double *nc = realloc(count, grown_cap * sizeof *nc);
-                        if (nc != NULL)
-                            count = nc;
-                        char *ns = realloc(state, grown_cap);
-                        if (ns != NULL)
-                            state = ns;
-                        bool *nr = realloc(in_region, grown_cap * sizeof *nr);
-                        if (nr != NULL)
-                            in_region = nr;
-                        if (nc == NULL || ns == NULL || nr == NULL)
+                    id = ds_text_dict_intern(&fr->communes, c, strlen(c));
+                    if (id != UINT32_MAX && id >= cap_communes) {
+                        size_t cap = cap_communes * 2 + 256;
+                        bool *grown = realloc(fr->in_region, cap * sizeof *grown);
+                        if (grown == NULL)
                             id = UINT32_MAX;
                         else
-                            cap = grown_cap;
+                            fr->in_region = grown, cap_communes = cap;
                     }
                     if (id == UINT32_MAX) {
                         st = ds_error_set(err, DS_ENOMEM, "out of memory");
                         break;
                     }
-                    /* the count the totals add up (commune_counts), and whether the
-                     * commune's figure exists to be withheld (not so for 0 / 0) */
-                    double num = NAN, den = NAN;
-                    ds_figure f;
-                    st = territory_figure(ctx, i, DS_LEVEL_COMMUNE, c, &f, &pool, err);
-                    state[id] = commune_counts(ctx, i, c, &num, &den) != 1 || !isfinite(num) ? 3
-                                : num > 0 && num < threshold                                ? 1
-                                : f.origin == DS_ORIGIN_NONE                                ? 4
-                                                                                            : 0;
-                    count[id] = num;
                     char r[DS_CODE_MAX];
                     ds_error ignored;
-                    in_region[id] = ds_referential_parent(ctx->ref, DS_LEVEL_COMMUNE, c,
-                                                          DS_LEVEL_REGION, r, &ignored) == DS_OK &&
-                                    strcmp(r, region) == 0;
+                    fr->in_region[id] = ds_referential_parent(ctx->ref, DS_LEVEL_COMMUNE, c,
+                                                              DS_LEVEL_REGION, r, &ignored) == DS_OK &&
+                                        strcmp(r, region) == 0;
                 }
-                a.members[a.n++] = id;
+                a->members[a->n++] = id;
             }
+            if (a != NULL && a->n > fr->largest)
+                fr->largest = a->n;
             ds_code_list_free(&communes);
-            if (st == DS_OK)
-                aggs[n_aggs++] = a;
-            else
-                free(a.members);
         }
         if (levels[l] != DS_LEVEL_REGION)
             ds_code_list_free(&units);
     }
-    /* the rule, aggregate after aggregate, until it fires nowhere */
-    for (bool changed = st == DS_OK; changed;) {
+    return st;
+}
+
+/* The total of aggregate a for indicator i as territory_figure gives it (the published
+ * row, else the sum of its communes when all have data), from the communes' counts;
+ * NAN when there is none. */
+static double aggregate_total(const ds_portrait_context *ctx, size_t i, const aggregate *a,
+                              const pattern_commune *communes, ds_pool *pool)
+{
+    ds_figure f = empty_figure();
+    published(ctx, i, data_level_of(a->level), a->code, &f, pool);
+    if (f.origin != DS_ORIGIN_NONE)
+        return f.numerator;
+    if (!ctx->ind[i]->aggregable)
+        return NAN;
+    double sum = 0;
+    for (size_t k = 0; k < a->n; k++)
+        sum += communes[a->members[k]].count; /* NAN when one has no data */
+    return sum;
+}
+
+/* Fills withheld (empty on entry) with the commune-level pattern of indicator i over
+ * frame fr of région region: every aggregate whose total is published gets the rule
+ * withheld_sum_reveals applied over its member communes, the next smallest count of a
+ * commune of the région (next_to_withhold) withheld in turn, aggregate after aggregate
+ * until the rule fires nowhere (withholding a commune for one aggregate can fire
+ * another's). count and candidate are scratch arrays of fr->largest entries. */
+static ds_status build_pattern(ds_portrait_context *ctx, size_t i, const region_frame *fr,
+                               pattern_commune *communes, double *count, bool *candidate,
+                               ds_text_dict *withheld_out, ds_pool *pool, ds_error *err)
+{
+    int threshold = ctx->config->threshold;
+    if (!is_count_kind(ctx->ind[i]->kind))
+        return DS_OK;
+    for (size_t m = 0; m < fr->communes.count; m++) {
+        /* its count (what the totals add up) and whether a figure exists to be withheld
+         * (not so for 0 / 0) */
+        ds_figure f;
+        ds_status st = territory_figure(ctx, i, DS_LEVEL_COMMUNE,
+                                        ds_text_dict_get(&fr->communes, (uint32_t)m), &f, pool, err);
+        if (st != DS_OK)
+            return st;
+        communes[m].count = f.numerator;
+        communes[m].state = !isfinite(f.numerator)                       ? NO_DATA
+                            : f.numerator > 0 && f.numerator < threshold ? SMALL
+                            : f.origin == DS_ORIGIN_NONE                 ? NOTHING_TO_WITHHOLD
+                                                                         : PUBLISHED;
+    }
+    for (bool changed = true; changed;) {
         changed = false;
-        for (size_t g = 0; g < n_aggs; g++) {
-            const aggregate *a = &aggs[g];
+        for (size_t g = 0; g < fr->n_aggs; g++) {
+            const aggregate *a = &fr->aggs[g];
+            double total = aggregate_total(ctx, i, a, communes, pool);
+            if (!isfinite(total) || total < threshold)
+                continue; /* no total published: nothing to protect against */
             size_t withheld = 0;
             double sum = 0;
             bool no_data = false;
             for (size_t k = 0; k < a->n; k++) {
-                char s_k = state[a->members[k]];
-                no_data |= s_k == 3;
-                if (s_k == 1 || s_k == 2)
-                    withheld++, sum += count[a->members[k]];
+                const pattern_commune *pc = &communes[a->members[k]];
+                no_data |= pc->state == NO_DATA;
+                if (pc->state == SMALL || pc->state == SECONDARY)
+                    withheld++, sum += pc->count;
+                count[k] = pc->count;
+                candidate[k] = pc->state == PUBLISHED && fr->in_region[a->members[k]];
             }
             if (no_data) /* the total less the published members leaves unknowns too */
                 continue;
             while (withheld_sum_reveals(withheld, sum, threshold)) {
-                size_t smallest = SIZE_MAX;
-                bool zero_helps = withheld == 1 || sum == (double)withheld;
-                for (int zero_ok = 0; zero_ok <= zero_helps && smallest == SIZE_MAX; zero_ok++)
-                    for (size_t k = 0; k < a->n; k++) {
-                        size_t m = a->members[k];
-                        if (state[m] == 0 && in_region[m] && (count[m] > 0 || zero_ok) &&
-                            (smallest == SIZE_MAX || count[m] < count[smallest]))
-                            smallest = m;
-                    }
-                if (smallest == SIZE_MAX)
+                size_t k = next_to_withhold(count, candidate, a->n, withheld, sum);
+                if (k == SIZE_MAX)
                     break;
-                state[smallest] = 2;
+                communes[a->members[k]].state = SECONDARY;
+                candidate[k] = false;
                 withheld++;
-                sum += count[smallest];
+                sum += count[k];
                 changed = true;
             }
         }
     }
-    for (size_t m = 0; m < codes.count && st == DS_OK; m++)
-        if (state[m] == 2 && ds_text_dict_intern(&sc->communes, ds_text_dict_get(&codes, (uint32_t)m),
-                                                 ds_text_dict_length(&codes, (uint32_t)m)) == UINT32_MAX)
-            st = ds_error_set(err, DS_ENOMEM, "out of memory");
-    for (size_t g = 0; g < n_aggs; g++)
-        free(aggs[g].members);
-    free(aggs);
-    free(count);
-    free(state);
-    free(in_region);
-    ds_text_dict_free(&codes);
+    for (size_t m = 0; m < fr->communes.count; m++)
+        if (communes[m].state == SECONDARY &&
+            ds_text_dict_intern(withheld_out, ds_text_dict_get(&fr->communes, (uint32_t)m),
+                                ds_text_dict_length(&fr->communes, (uint32_t)m)) == UINT32_MAX)
+            return ds_error_set(err, DS_ENOMEM, "out of memory");
+    return DS_OK;
+}
+
+static void free_secondary_cache(ds_portrait_context *ctx, secondary_cache *sc)
+{
+    if (sc == NULL)
+        return;
+    for (size_t i = 0; sc->communes != NULL && i < ctx->n_ind; i++)
+        ds_text_dict_free(&sc->communes[i]);
+    free(sc->communes);
+    free(sc);
+}
+
+/* The patterns of every indicator in région region (see secondary_cache), over one frame.
+ * Called under the context's lock. NULL on failure (err set). */
+static secondary_cache *build_secondary_patterns(ds_portrait_context *ctx, const char *region,
+                                                 ds_error *err)
+{
+    secondary_cache *sc = calloc(1, sizeof *sc);
+    if (sc == NULL || (sc->communes = calloc(ctx->n_ind + 1, sizeof *sc->communes)) == NULL) {
+        free(sc);
+        ds_error_set(err, DS_ENOMEM, "out of memory");
+        return NULL;
+    }
+    snprintf(sc->region, sizeof sc->region, "%s", region);
+    for (size_t i = 0; i < ctx->n_ind; i++)
+        ds_text_dict_init(&sc->communes[i]);
+    region_frame fr = {0};
+    ds_pool pool = {0};
+    ds_status st = build_frame(ctx, region, &fr, err);
+    pattern_commune *communes = NULL;
+    double *count = NULL;
+    bool *candidate = NULL;
+    if (st == DS_OK &&
+        ((communes = malloc((fr.communes.count + 1) * sizeof *communes)) == NULL ||
+         (count = malloc((fr.largest + 1) * sizeof *count)) == NULL ||
+         (candidate = malloc((fr.largest + 1) * sizeof *candidate)) == NULL))
+        st = ds_error_set(err, DS_ENOMEM, "out of memory");
+    for (size_t i = 0; i < ctx->n_ind && st == DS_OK; i++)
+        st = build_pattern(ctx, i, &fr, communes, count, candidate, &sc->communes[i], &pool, err);
+    free(communes), free(count), free(candidate);
+    free_frame(&fr);
     ds_pool_free(&pool);
     if (st != DS_OK) {
-        ds_text_dict_free(&sc->communes);
-        free(sc);
+        free_secondary_cache(ctx, sc);
         return NULL;
     }
     return sc;
 }
 
 /* True when commune code is withheld for indicator i to protect another figure of its
- * région (the pattern built on first use and kept in the context). Called under the
+ * région (the patterns built on first use and kept in the context). Called under the
  * context's lock. */
 static ds_status commune_secondary_locked(ds_portrait_context *ctx, size_t i, const char *code,
                                           bool *out, ds_error *err)
@@ -968,21 +1047,21 @@ static ds_status commune_secondary_locked(ds_portrait_context *ctx, size_t i, co
         return DS_OK;
     secondary_cache *sc = NULL;
     for (size_t k = 0; k < ctx->n_secondaries && sc == NULL; k++)
-        if (ctx->secondaries[k]->indicator == i && strcmp(ctx->secondaries[k]->region, region) == 0)
+        if (strcmp(ctx->secondaries[k]->region, region) == 0)
             sc = ctx->secondaries[k];
     if (sc == NULL) {
         if (ctx->n_secondaries == ctx->cap_secondaries) {
-            size_t cap = ctx->cap_secondaries * 2 + 16;
+            size_t cap = ctx->cap_secondaries * 2 + 4;
             secondary_cache **grown = realloc(ctx->secondaries, cap * sizeof *grown);
             if (grown == NULL)
                 return ds_error_set(err, DS_ENOMEM, "out of memory");
             ctx->secondaries = grown, ctx->cap_secondaries = cap;
         }
-        if ((sc = build_secondary_pattern(ctx, i, region, err)) == NULL)
+        if ((sc = build_secondary_patterns(ctx, region, err)) == NULL)
             return err->status;
         ctx->secondaries[ctx->n_secondaries++] = sc;
     }
-    *out = ds_text_dict_find(&sc->communes, code, strlen(code)) != UINT32_MAX;
+    *out = ds_text_dict_find(&sc->communes[i], code, strlen(code)) != UINT32_MAX;
     return DS_OK;
 }
 
@@ -1167,34 +1246,32 @@ static ds_status member_rows(ds_portrait *p, size_t i, ds_portrait_row *row, ds_
     }
     /* Secondary suppression (withheld_sum_reveals) among the members: the commune pattern
      * of the région already satisfies it for an EPCI, a département or a région; here for
-     * any other total (a CLS, the IRIS of a commune). Withhold the next smallest non-zero
-     * count (a zero adds nothing) until it no longer fires. */
+     * any other total (a CLS, the IRIS of a commune). */
+    double *count = malloc((n + 1) * sizeof *count);
+    bool *candidate = malloc((n + 1) * sizeof *candidate);
+    if (count == NULL || candidate == NULL) {
+        free(count), free(candidate);
+        return ds_error_set(err, DS_ENOMEM, "out of memory");
+    }
     size_t withheld = 0;
     double sum = 0;
-    for (size_t k = 0; k < n; k++)
-        if (row->members[k].withheld) {
-            withheld++;
-            sum += isfinite(row->members[k].numerator) ? row->members[k].numerator : 0;
-        }
-    while (withheld_sum_reveals(withheld, sum, ctx->config->threshold)) {
-        size_t smallest = SIZE_MAX;
-        /* non-zero counts first; a zero when it helps: it makes a single withheld
-         * member two, and withheld members summing to their number no longer all 1 */
-        bool zero_helps = withheld == 1 || sum == (double)withheld;
-        for (int zero_ok = 0; zero_ok <= zero_helps && smallest == SIZE_MAX; zero_ok++)
-            for (size_t k = 0; k < n; k++) {
-                const ds_figure *f = &row->members[k];
-                if (!f->withheld && f->origin != DS_ORIGIN_NONE && isfinite(f->numerator) &&
-                    (f->numerator > 0 || zero_ok) &&
-                    (smallest == SIZE_MAX || f->numerator < row->members[smallest].numerator))
-                    smallest = k;
-            }
-        if (smallest == SIZE_MAX)
-            break;
-        withhold_secondary(&row->members[smallest]);
-        withheld++;
-        sum += row->members[smallest].numerator;
+    for (size_t k = 0; k < n; k++) {
+        const ds_figure *f = &row->members[k];
+        if (f->withheld)
+            withheld++, sum += isfinite(f->numerator) ? f->numerator : 0;
+        count[k] = f->numerator;
+        candidate[k] = !f->withheld && f->origin != DS_ORIGIN_NONE && isfinite(f->numerator);
     }
+    while (withheld_sum_reveals(withheld, sum, ctx->config->threshold)) {
+        size_t k = next_to_withhold(count, candidate, n, withheld, sum);
+        if (k == SIZE_MAX)
+            break;
+        withhold_secondary(&row->members[k]);
+        candidate[k] = false;
+        withheld++;
+        sum += count[k];
+    }
+    free(count), free(candidate);
     for (size_t k = 0; k < n; k++)
         blank_withheld(&row->members[k]);
     /* Extremes and inequality between the members with a value. */

@@ -61,12 +61,11 @@ typedef struct rank_cache {
     double *values;
 } rank_cache;
 
-/* The communes withheld, for an indicator, to protect a small count in an aggregate of
- * their région (EPCI, département, the région): the same in every portrait. */
+/* The communes of a région withheld to protect a small count in an aggregate of the
+ * région (EPCI, département, the région): per indicator, the same in every portrait. */
 typedef struct secondary_cache {
-    size_t indicator;
     char region[DS_CODE_MAX];
-    ds_text_dict communes;
+    ds_text_dict *communes; /* per indicator (ind[0 .. n_ind)) */
 } secondary_cache;
 
 struct ds_portrait_context {

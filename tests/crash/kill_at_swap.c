@@ -51,7 +51,6 @@ int main(int argc, char **argv)
         _exit(127);
     }
     char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-    int killed = 0;
     for (;;) {
         struct pollfd p = {watch, POLLIN, 0};
         if (poll(&p, 1, 50) > 0) {
@@ -59,7 +58,7 @@ int main(int argc, char **argv)
             if (n > 0 && swap_created(buf, n)) {
                 struct timespec t = {delay_us / 1000000, (delay_us % 1000000) * 1000};
                 nanosleep(&t, NULL);
-                killed = kill(pid, SIGKILL) == 0 && waitpid(pid, NULL, WNOHANG) == 0;
+                kill(pid, SIGKILL); /* harmless when it has just ended: not reaped yet */
                 break;
             }
         }
@@ -68,8 +67,8 @@ int main(int argc, char **argv)
             return 0;
         }
     }
-    int status;
+    int status = 0;
     waitpid(pid, &status, 0);
-    printf("%s\n", killed && WIFSIGNALED(status) ? "killed" : "finished");
+    printf("%s\n", WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL ? "killed" : "finished");
     return 0;
 }
