@@ -390,15 +390,39 @@ static bool push_overlap(ds_overlap **out, size_t *n, size_t *cap, ds_overlap ov
     return true;
 }
 
-/* The area of unit ∩ zone through a GEOS intersection (snapped to a 1 mm grid if the
- * exact overlay fails). */
+/* The unit cut to the zone's bounds, padded by 1 % of their larger side on each side
+ * (GEOS's rectangle clipping: linear, without noding), or NULL when the cut is not a
+ * valid polygon (GEOS does not promise one), is empty, or fails. The zone lies inside
+ * the rectangle, so the unit meets the zone exactly where its cut does. */
+static GEOSGeometry *unit_near_zone(GEOSContextHandle_t h, const ds_shape *unit,
+                                    const ds_shape *zone)
+{
+    const double *b = zone->bounds;
+    double pad = 0.01 * fmax(b[2] - b[0], b[3] - b[1]);
+    GEOSGeometry *cut = GEOSClipByRect_r(h, unit->geometry, b[0] - pad, b[1] - pad,
+                                         b[2] + pad, b[3] + pad);
+    if (cut != NULL && (GEOSisEmpty_r(h, cut) != 0 || GEOSisValid_r(h, cut) != 1)) {
+        GEOSGeom_destroy_r(h, cut);
+        cut = NULL;
+    }
+    return cut;
+}
+
+/* The area of unit ∩ zone through a GEOS intersection of the zone with the unit's part
+ * near it (unit_near_zone: the overlay then nodes and locates only the unit's edges
+ * close to the zone, a quarter less time over the national job; the whole unit when the
+ * cut cannot be used), snapped to a 1 mm grid if the exact overlay fails. */
 static ds_status intersect(ds_geom *geom, ds_shape *unit, ds_shape *zone, double *area,
                            ds_error *err)
 {
     GEOSContextHandle_t h = geom->handle;
-    GEOSGeometry *common = GEOSIntersection_r(h, unit->geometry, zone->geometry);
+    GEOSGeometry *near = unit_near_zone(h, unit, zone);
+    const GEOSGeometry *part = near != NULL ? near : unit->geometry;
+    GEOSGeometry *common = GEOSIntersection_r(h, zone->geometry, part);
     if (common == NULL)
-        common = GEOSIntersectionPrec_r(h, unit->geometry, zone->geometry, 1e-3);
+        common = GEOSIntersectionPrec_r(h, zone->geometry, part, 1e-3);
+    if (near != NULL)
+        GEOSGeom_destroy_r(h, near);
     if (common == NULL)
         return geos_failed(geom, err, "intersect two shapes");
     int ok = GEOSArea_r(h, common, area);
@@ -495,6 +519,46 @@ void ds_overlay_index_free(ds_geom *geom, ds_overlay_index *index)
     free(index);
 }
 
+/* Unit u of the index, prepared (GEOS) on first use; false when GEOS fails. */
+static bool prepare_unit(ds_geom *geom, ds_overlay_index *index, size_t u)
+{
+    if (index->prepared[u] == NULL)
+        index->prepared[u] = GEOSPrepare_r(geom->handle, index->units[u]->geometry);
+    return index->prepared[u] != NULL;
+}
+
+ds_status ds_overlay_index_meets(ds_geom *geom, ds_overlay_index *index, const double box[4],
+                                 bool *meets, ds_error *err)
+{
+    GEOSContextHandle_t h = geom->handle;
+    geom->message[0] = '\0';
+    *meets = false;
+    if (index->tree == NULL)
+        return DS_OK;
+    GEOSGeometry *rectangle = GEOSGeom_createRectangle_r(h, box[0], box[1], box[2], box[3]);
+    if (rectangle == NULL)
+        return geos_failed(geom, err, "build a rectangle");
+    candidates *found = &index->found;
+    found->n = 0;
+    GEOSSTRtree_query_r(h, index->tree, rectangle, collect_candidate, found);
+    ds_status status = DS_OK;
+    if (found->nomem) {
+        found->nomem = false;
+        status = ds_error_set(err, DS_ENOMEM, "out of memory");
+    }
+    for (size_t k = 0; k < found->n && status == DS_OK && !*meets; k++) {
+        size_t u = found->items[k];
+        char answer = prepare_unit(geom, index, u)
+                          ? GEOSPreparedIntersects_r(h, index->prepared[u], rectangle)
+                          : 2;
+        if (answer == 2)
+            status = geos_failed(geom, err, "test a unit against a rectangle");
+        *meets = answer == 1;
+    }
+    GEOSGeom_destroy_r(h, rectangle);
+    return status;
+}
+
 ds_status ds_overlay_zone(ds_geom *geom, ds_overlay_index *index, ds_shape *zone,
                           size_t zone_index, ds_overlap **pairs, size_t *n_pairs, size_t *cap,
                           ds_error *err)
@@ -514,8 +578,7 @@ ds_status ds_overlay_zone(ds_geom *geom, ds_overlay_index *index, ds_shape *zone
         qsort(found->items, found->n, sizeof *found->items, compare_size);
     for (size_t k = 0; k < found->n; k++) {
         size_t u = found->items[k];
-        if (index->prepared[u] == NULL &&
-            (index->prepared[u] = GEOSPrepare_r(h, index->units[u]->geometry)) == NULL)
+        if (!prepare_unit(geom, index, u))
             return geos_failed(geom, err, "prepare a unit");
         double area = 0;
         ds_status status = intersection_area(geom, index->prepared[u], index->units[u], zone,

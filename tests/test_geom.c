@@ -267,6 +267,84 @@ static void test_shape_bytes_round_trip(void **state)
     ds_geom_free(other);
 }
 
+/* The unit near a zone (a rectangle cut of the unit, then the overlay) gives the areas of
+ * the whole unit. U = [0,100]^2 minus the hole [40,60]^2, plus a far part [1000,1010]^2
+ * (9,700 in all). Z1 = [50,150]x[45,55]: U holds [50,100]x[45,55] = 500 less the hole's
+ * [50,60]x[45,55] = 100: 400. Z2 = [-50,150]x[45,55], wider than U: [0,100]x[45,55] =
+ * 1,000 less the hole's [40,60]x[45,55] = 200: 800. Z3 = [55,65]x[55,65] straddles the
+ * hole's corner: 100 less the hole's [55,60]^2 = 25: 75. Z4 = [95,105]x[-5,5] meets U at
+ * its corner only: [95,100]x[0,5] = 25. Z5 = [1005,1020]x[0,1005] meets the far part:
+ * [1005,1010]x[1000,1005] = 25. Each is also the difference of two exact areas, so the
+ * tolerance is that of doubles. */
+static void test_overlay_cut_unit(void **state)
+{
+    ds_geom *geom = *state;
+    double outer[10], hole[10], far[10];
+    rectangle(outer, 0, 0, 100, 100, true);
+    rectangle(hole, 40, 40, 60, 60, false);
+    rectangle(far, 1000, 1000, 1010, 1010, true);
+    ds_ring_view rings[3] = {{outer, 5}, {hole, 5}, {far, 5}};
+    ds_polygon_view polygons[2] = {{rings, 2}, {rings + 2, 1}};
+    ds_shape *unit;
+    assert_int_equal(ds_shape_new(geom, polygons, 2, &unit, NULL, NULL), DS_OK);
+    assert_close(ds_shape_area(unit), 9700.0, 1e-12);
+    ds_shape *zones[5] = {rectangle_shape(geom, 50, 45, 150, 55), rectangle_shape(geom, -50, 45, 150, 55),
+                          rectangle_shape(geom, 55, 55, 65, 65), rectangle_shape(geom, 95, -5, 105, 5),
+                          rectangle_shape(geom, 1005, 0, 1020, 1005)};
+    const double expected[5] = {400, 800, 75, 25, 25};
+    ds_overlap *pairs;
+    size_t n;
+    ds_error err;
+    assert_int_equal(ds_overlay(geom, &unit, 1, zones, 5, &pairs, &n, &err), DS_OK);
+    assert_int_equal(n, 5);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(pairs[i].zone, i);
+        assert_close(pairs[i].intersection_area, expected[i], 1e-12);
+    }
+    free(pairs);
+    for (int i = 0; i < 5; i++)
+        ds_shape_free(geom, zones[i]);
+    ds_shape_free(geom, unit);
+}
+
+/* Whether an indexed unit meets a box: L = [0,100]^2 less its top-right quarter
+ * [50,100]^2. A box in the missing quarter meets none though it lies inside L's bounds;
+ * one touching L's inner edges meets it (boundary included), so does one across L's
+ * corner; a box beyond every unit meets none; an index without units meets nothing. */
+static void test_overlay_index_meets(void **state)
+{
+    ds_geom *geom = *state;
+    double l[14] = {0, 0, 100, 0, 100, 50, 50, 50, 50, 100, 0, 100, 0, 0};
+    ds_ring_view ring = {l, 7};
+    ds_polygon_view polygon = {&ring, 1};
+    ds_shape *units[2] = {NULL, NULL};
+    assert_int_equal(ds_shape_new(geom, &polygon, 1, &units[1], NULL, NULL), DS_OK);
+    assert_close(ds_shape_area(units[1]), 7500.0, 1e-12);
+    ds_overlay_index *index;
+    ds_error err;
+    assert_int_equal(ds_overlay_index_new(geom, units, 2, &index, &err), DS_OK);
+    const struct {
+        double box[4];
+        bool meets;
+    } cases[] = {{{60, 60, 90, 90}, false}, {{50, 50, 90, 90}, true},  {{51, 50.5, 90, 90}, false},
+                 {{-10, -10, 1, 1}, true},  {{200, 0, 300, 100}, false}, {{10, 10, 20, 20}, true}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        bool meets = !cases[i].meets;
+        assert_int_equal(ds_overlay_index_meets(geom, index, cases[i].box, &meets, &err), DS_OK);
+        if (meets != cases[i].meets)
+            fail_msg("box %zu: meets %d, expected %d", i, meets, cases[i].meets);
+    }
+    ds_overlay_index_free(geom, index);
+    ds_shape *none[1] = {NULL};
+    assert_int_equal(ds_overlay_index_new(geom, none, 1, &index, &err), DS_OK);
+    bool meets = true;
+    assert_int_equal(ds_overlay_index_meets(geom, index, (double[4]){0, 0, 100, 100}, &meets, &err),
+                     DS_OK);
+    assert_false(meets);
+    ds_overlay_index_free(geom, index);
+    ds_shape_free(geom, units[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -278,6 +356,8 @@ int main(void)
         cmocka_unit_test(test_overlay_triangle),
         cmocka_unit_test(test_overlay_zone_index),
         cmocka_unit_test(test_shape_bytes_round_trip),
+        cmocka_unit_test(test_overlay_cut_unit),
+        cmocka_unit_test(test_overlay_index_meets),
     };
     return cmocka_run_group_tests_name("geom", tests, setup, teardown);
 }

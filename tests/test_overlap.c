@@ -359,6 +359,58 @@ static void test_overlap_zone_reach(void **state)
     ds_layer_free(z);
 }
 
+/* Zones are built only when they can meet a unit's shape, not merely its bounds. Unit L
+ * = [X, X+1000]^2 less its north-east quarter [X+500, X+1000] x [Y+500, Y+1000]
+ * (Lambert-93): 750,000 m² up to Lambert-93's scale factor. Zones: NOTCH, a bow-tie in
+ * the missing quarter, 100 m from L (inside L's bounds and reach box, so built and
+ * reported before; now neither built nor reported, and without a pair); CORNER, a square
+ * [X+400, X+600] x [Y+400, Y+600] across L's inner corner (built; L holds three of its
+ * four 100 m quarters: 30,000 m², 0.04 of L); ALL, a square holding L (share 1). */
+static void test_overlap_zone_near_units(void **state)
+{
+    (void)state;
+    char units_base[128], zones_base[128];
+    snprintf(units_base, sizeof units_base, "%s/near_units", test_dir);
+    snprintf(zones_base, sizeof zones_base, "%s/near_zones", test_dir);
+    const double X = 574000, Y = 6279000;
+    const double l[14] = {X, Y, X, Y + 1000, X + 500, Y + 1000, X + 500, Y + 500,
+                          X + 1000, Y + 500, X + 1000, Y, X, Y};
+    const double notch[10] = {X + 600, Y + 600, X + 900, Y + 900, X + 900, Y + 600,
+                              X + 600, Y + 750, X + 600, Y + 600};
+    const double corner[10] = {X + 400, Y + 400, X + 400, Y + 600, X + 600, Y + 600,
+                               X + 600, Y + 400, X + 400, Y + 400};
+    const double all[10] = {X - 10, Y - 10, X - 10, Y + 1010, X + 1010, Y + 1010, X + 1010,
+                            Y - 10, X - 10, Y - 10};
+    const char *unit_ids[] = {"L"}, *zone_ids[] = {"NOTCH", "CORNER", "ALL"};
+    const double *unit_xy[] = {l}, *zone_xy[] = {notch, corner, all};
+    const int unit_n[] = {7}, zone_n[] = {5, 5, 5};
+    write_rings(units_base, unit_ids, unit_xy, unit_n, 1);
+    write_rings(zones_base, zone_ids, zone_xy, zone_n, 3);
+    ds_layer *u = read_layer(units_base), *z = read_layer(zones_base);
+    ds_overlap_options options;
+    ds_overlap_options_init(&options);
+    options.unit_id = "id";
+    options.zone_id = "id";
+    for (unsigned threads = 1; threads <= 2; threads++) {
+        options.threads = threads;
+        ds_overlap_result *r;
+        ds_error err;
+        assert_int_equal(ds_overlap_layers(u, z, &options, &r, &err), DS_OK);
+        assert_false(has_problem(r, "(NOTCH)", NULL));
+        assert_int_equal(ds_overlap_row_count(r), 2);
+        const ds_overlap_row *all_row = ds_overlap_row_at(r, 0), *corner_row = ds_overlap_row_at(r, 1);
+        assert_string_equal(all_row->zone_id, "ALL");
+        assert_string_equal(corner_row->zone_id, "CORNER");
+        assert_close(all_row->share_of_unit, 1.0, 1e-12);
+        assert_close(corner_row->share_of_unit, 0.04, 1e-5);
+        assert_close(corner_row->share_of_zone, 0.75, 1e-5);
+        assert_int_equal(ds_overlap_sliver_count(r), 0);
+        ds_overlap_result_free(r);
+    }
+    ds_layer_free(u);
+    ds_layer_free(z);
+}
+
 /* True when two results hold the same rows, slivers, unmatched units and problems, in
  * the same order, with the same numbers to the last bit. */
 static void assert_same_result(const ds_overlap_result *a, const ds_overlap_result *b)
@@ -471,6 +523,7 @@ int main(void)
         cmocka_unit_test(test_overlap_real_qpv_communes),
         cmocka_unit_test(test_overlap_long_geographic_edges),
         cmocka_unit_test(test_overlap_zone_reach),
+        cmocka_unit_test(test_overlap_zone_near_units),
         cmocka_unit_test(test_overlap_threads_same_result),
     };
     return cmocka_run_group_tests_name("overlap", tests, test_dir_create, test_dir_remove);

@@ -83,13 +83,20 @@ ds_status ds_overlay_index_new(ds_geom *geom, ds_shape *const *units, size_t n_u
                                ds_overlay_index **out, ds_error *err);
 void ds_overlay_index_free(ds_geom *geom, ds_overlay_index *index); /* accepts NULL */
 
+/* *meets: whether some indexed unit meets the rectangle box (xmin, ymin, xmax, ymax,
+ * boundary included): a zone inside a box that no unit meets overlaps none, and need
+ * not be built. DS_EINTERNAL (GEOS's message), DS_ENOMEM. */
+ds_status ds_overlay_index_meets(ds_geom *geom, ds_overlay_index *index, const double box[4],
+                                 bool *meets, ds_error *err);
+
 /* Appends to *pairs (n_pairs used, *cap allocated; grown with realloc, free with free())
  * one pair {unit, zone_index, area} for each indexed unit whose intersection with zone
  * has a positive area, in unit order. Candidates come from the index; a zone the unit
  * contains properly counts its whole area, a unit the zone contains properly counts the
  * unit's whole area, and disjoint candidates cost no intersection; other pairs get a
- * GEOS intersection (snapped to a 1 mm grid if the exact one fails). On failure the
- * pairs appended so far stay. DS_EINTERNAL (GEOS's message), DS_ENOMEM. */
+ * GEOS intersection of the zone with the unit cut to the zone's padded bounds (GEOS's
+ * rectangle clipping; the whole unit when the cut is not valid), snapped to a 1 mm grid
+ * if the exact one fails. On failure the pairs appended so far stay. DS_EINTERNAL (GEOS's message), DS_ENOMEM. */
 ds_status ds_overlay_zone(ds_geom *geom, ds_overlay_index *index, ds_shape *zone,
                           size_t zone_index, ds_overlap **pairs, size_t *n_pairs, size_t *cap,
                           ds_error *err);
