@@ -391,17 +391,22 @@ static bool push_overlap(ds_overlap **out, size_t *n, size_t *cap, ds_overlap ov
 }
 
 /* The unit cut to the zone's bounds, padded by 1 % of their larger side on each side
- * (GEOS's rectangle clipping: linear, without noding), or NULL when the cut is not a
- * valid polygon (GEOS does not promise one), is empty, or fails. The zone lies inside
- * the rectangle, so the unit meets the zone exactly where its cut does. */
+ * (GEOS's rectangle clipping: linear, without noding), or NULL when the rectangle holds
+ * the whole unit, or when the cut is not a valid (multi)polygon (GEOS does not promise
+ * one), is empty, or fails. The zone lies
+ * inside the rectangle, so the unit meets the zone exactly where its cut does. */
 static GEOSGeometry *unit_near_zone(GEOSContextHandle_t h, const ds_shape *unit,
                                     const ds_shape *zone)
 {
-    const double *b = zone->bounds;
+    const double *b = zone->bounds, *u = unit->bounds;
     double pad = 0.01 * fmax(b[2] - b[0], b[3] - b[1]);
-    GEOSGeometry *cut = GEOSClipByRect_r(h, unit->geometry, b[0] - pad, b[1] - pad,
-                                         b[2] + pad, b[3] + pad);
-    if (cut != NULL && (GEOSisEmpty_r(h, cut) != 0 || GEOSisValid_r(h, cut) != 1)) {
+    double x0 = b[0] - pad, y0 = b[1] - pad, x1 = b[2] + pad, y1 = b[3] + pad;
+    if (x0 <= u[0] && y0 <= u[1] && x1 >= u[2] && y1 >= u[3])
+        return NULL; /* the whole unit is near: nothing to cut */
+    GEOSGeometry *cut = GEOSClipByRect_r(h, unit->geometry, x0, y0, x1, y1);
+    int type = cut != NULL ? GEOSGeomTypeId_r(h, cut) : -1;
+    if (cut != NULL && ((type != GEOS_POLYGON && type != GEOS_MULTIPOLYGON) ||
+                        GEOSisEmpty_r(h, cut) != 0 || GEOSisValid_r(h, cut) != 1)) {
         GEOSGeom_destroy_r(h, cut);
         cut = NULL;
     }
@@ -410,19 +415,20 @@ static GEOSGeometry *unit_near_zone(GEOSContextHandle_t h, const ds_shape *unit,
 
 /* The area of unit ∩ zone through a GEOS intersection of the zone with the unit's part
  * near it (unit_near_zone: the overlay then nodes and locates only the unit's edges
- * close to the zone, a quarter less time over the national job; the whole unit when the
- * cut cannot be used), snapped to a 1 mm grid if the exact overlay fails. */
+ * close to the zone, a fifth less time over the national job); with the whole unit when
+ * the cut cannot be used or its overlay fails; snapped to a 1 mm grid if that fails too. */
 static ds_status intersect(ds_geom *geom, ds_shape *unit, ds_shape *zone, double *area,
                            ds_error *err)
 {
     GEOSContextHandle_t h = geom->handle;
     GEOSGeometry *near = unit_near_zone(h, unit, zone);
-    const GEOSGeometry *part = near != NULL ? near : unit->geometry;
-    GEOSGeometry *common = GEOSIntersection_r(h, zone->geometry, part);
-    if (common == NULL)
-        common = GEOSIntersectionPrec_r(h, zone->geometry, part, 1e-3);
+    GEOSGeometry *common = near != NULL ? GEOSIntersection_r(h, zone->geometry, near) : NULL;
     if (near != NULL)
         GEOSGeom_destroy_r(h, near);
+    if (common == NULL)
+        common = GEOSIntersection_r(h, zone->geometry, unit->geometry);
+    if (common == NULL)
+        common = GEOSIntersectionPrec_r(h, zone->geometry, unit->geometry, 1e-3);
     if (common == NULL)
         return geos_failed(geom, err, "intersect two shapes");
     int ok = GEOSArea_r(h, common, area);

@@ -356,9 +356,11 @@ static ds_status open_encoding(reader *r, const ds_layer_options *options)
     return r->layer->encoding ? DS_OK : ds_error_set(r->err, DS_ENOMEM, "out of memory");
 }
 
-/* Converts s to UTF-8 and appends it to the layer's text. what names the value in
- * the error message ("record 3, field NOM"). */
-static ds_status add_converted(reader *r, const char *s, size_t *offset, const char *what)
+/* Converts s to UTF-8 and appends it to the layer's text: the value of field `field`
+ * (from 0) in record `record`, or that field's name when record < 0 (the error message
+ * names them, "record 3, field NOM" or "name of field 2": formatted on failure only). */
+static ds_status add_converted(reader *r, const char *s, size_t *offset, int record,
+                               size_t field)
 {
     size_t len = strlen(s);
     bool ascii = true;
@@ -376,12 +378,19 @@ static ds_status add_converted(reader *r, const char *s, size_t *offset, const c
     char *in = (char *)s, *outp = r->conv;
     size_t in_left = len, out_left = r->cap_conv;
     if (iconv(r->cd, &in, &in_left, &outp, &out_left) == (size_t)-1 ||
-        iconv(r->cd, NULL, NULL, &outp, &out_left) == (size_t)-1)
+        iconv(r->cd, NULL, NULL, &outp, &out_left) == (size_t)-1) {
+        char what[128];
+        if (record < 0)
+            snprintf(what, sizeof what, "name of field %zu", field + 1);
+        else
+            snprintf(what, sizeof what, "record %d, field %s", record,
+                     r->layer->text + r->layer->field_names[field]);
         return ds_error_set(r->err, DS_EDATA,
                             "%s: %s: byte 0x%02X at position %zu is not valid %s text "
                             "(give the encoding option)",
                             r->dbf, what, in_left > 0 ? (unsigned)(unsigned char)*in : 0u,
                             (size_t)(in - s), r->layer->encoding);
+    }
     if (!add_text(r->layer, r->conv, (size_t)(outp - r->conv), offset))
         return ds_error_set(r->err, DS_ENOMEM, "%s: out of memory", r->dbf);
     return DS_OK;
@@ -494,9 +503,7 @@ static ds_status read_fields(reader *r, const ds_layer_options *options)
         if (DBFGetFieldInfo(r->dbf_handle, i, name, &width, &decimals) == FTInvalid &&
             name[0] == '\0')
             return ds_error_set(r->err, DS_EDATA, "%s: field %d is unreadable", r->dbf, i + 1);
-        char what[64];
-        snprintf(what, sizeof what, "name of field %d", i + 1);
-        ds_status status = add_converted(r, name, &layer->field_names[i], what);
+        ds_status status = add_converted(r, name, &layer->field_names[i], -1, (size_t)i);
         if (status != DS_OK)
             return status;
     }
@@ -523,10 +530,8 @@ static ds_status read_attributes(reader *r, int i)
         if (value == NULL)
             return ds_error_set(r->err, DS_EDATA, "%s: record %d, field %s cannot be read%s",
                                 r->dbf, i, name, hook_suffix(msg, sizeof msg));
-        char what[128];
-        snprintf(what, sizeof what, "record %d, field %s", i, name);
         /* value is shapelib's buffer: add_converted copies it before the next read */
-        ds_status status = add_converted(r, value, slot, what);
+        ds_status status = add_converted(r, value, slot, i, f);
         if (status != DS_OK)
             return status;
     }
