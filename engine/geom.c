@@ -393,8 +393,8 @@ static bool push_overlap(ds_overlap **out, size_t *n, size_t *cap, ds_overlap ov
 /* The unit cut to the zone's bounds, padded by 1 % of their larger side on each side
  * (GEOS's rectangle clipping: linear, without noding), or NULL when the rectangle holds
  * the whole unit, or when the cut is not a valid (multi)polygon (GEOS does not promise
- * one), is empty, or fails. The zone lies
- * inside the rectangle, so the unit meets the zone exactly where its cut does. */
+ * one), is empty, or fails. The zone lies inside the rectangle, so the unit meets the
+ * zone exactly where its cut does. */
 static GEOSGeometry *unit_near_zone(GEOSContextHandle_t h, const ds_shape *unit,
                                     const ds_shape *zone)
 {
@@ -525,6 +525,18 @@ void ds_overlay_index_free(ds_geom *geom, ds_overlay_index *index)
     free(index);
 }
 
+/* The indexed units whose bounds meet those of g, in index->found; false when out of
+ * memory. */
+static bool query_units(ds_geom *geom, ds_overlay_index *index, const GEOSGeometry *g)
+{
+    candidates *found = &index->found;
+    found->n = 0;
+    GEOSSTRtree_query_r(geom->handle, index->tree, g, collect_candidate, found);
+    bool ok = !found->nomem;
+    found->nomem = false;
+    return ok;
+}
+
 /* Unit u of the index, prepared (GEOS) on first use; false when GEOS fails. */
 static bool prepare_unit(ds_geom *geom, ds_overlay_index *index, size_t u)
 {
@@ -544,14 +556,10 @@ ds_status ds_overlay_index_meets(ds_geom *geom, ds_overlay_index *index, const d
     GEOSGeometry *rectangle = GEOSGeom_createRectangle_r(h, box[0], box[1], box[2], box[3]);
     if (rectangle == NULL)
         return geos_failed(geom, err, "build a rectangle");
-    candidates *found = &index->found;
-    found->n = 0;
-    GEOSSTRtree_query_r(h, index->tree, rectangle, collect_candidate, found);
-    ds_status status = DS_OK;
-    if (found->nomem) {
-        found->nomem = false;
-        status = ds_error_set(err, DS_ENOMEM, "out of memory");
-    }
+    const candidates *found = &index->found;
+    ds_status status = query_units(geom, index, rectangle)
+                           ? DS_OK
+                           : ds_error_set(err, DS_ENOMEM, "out of memory");
     for (size_t k = 0; k < found->n && status == DS_OK && !*meets; k++) {
         size_t u = found->items[k];
         char answer = prepare_unit(geom, index, u)
@@ -569,17 +577,12 @@ ds_status ds_overlay_zone(ds_geom *geom, ds_overlay_index *index, ds_shape *zone
                           size_t zone_index, ds_overlap **pairs, size_t *n_pairs, size_t *cap,
                           ds_error *err)
 {
-    GEOSContextHandle_t h = geom->handle;
     geom->message[0] = '\0';
     if (index->tree == NULL || zone->area <= 0)
         return DS_OK;
     candidates *found = &index->found;
-    found->n = 0;
-    GEOSSTRtree_query_r(h, index->tree, zone->geometry, collect_candidate, found);
-    if (found->nomem) {
-        found->nomem = false;
+    if (!query_units(geom, index, zone->geometry))
         return ds_error_set(err, DS_ENOMEM, "out of memory");
-    }
     if (found->n > 1)
         qsort(found->items, found->n, sizeof *found->items, compare_size);
     for (size_t k = 0; k < found->n; k++) {

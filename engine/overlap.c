@@ -17,11 +17,11 @@
  *     others are located, kept when a unit of the same group can reach them and when
  *     their bounds, taken to the group's CRS, meet a unit's shape (zone_near_units),
  *     projected, built, overlaid on the units of their group (ds_overlay_zone) and
- *     freed. A worker
- *     has its own GEOS context, PROJ contexts (copies) and unit shapes: nothing of GEOS
- *     or PROJ is shared between threads (GEOS 3.11 itself shares its default geometry
- *     factory between contexts and counts its users without atomics: harmless, that
- *     count only matters to factories that delete themselves, which it never does);
+ *     freed. A worker has its own GEOS context, PROJ contexts (copies) and unit shapes:
+ *     nothing of GEOS or PROJ is shared between threads (GEOS 3.11 itself shares its
+ *     default geometry factory between contexts and counts its users without atomics:
+ *     harmless, that count only matters to factories that delete themselves, which it
+ *     never does);
  *  4. the pairs and problems of all workers are merged in the order one thread would
  *     have met them, so that the result does not depend on the number of threads.
  * With dissolve_as, the zones are kept and merged per group instead (one worker). */

@@ -19,6 +19,16 @@
                      #b, b_, r_);                                                      \
     } while (0)
 
+/* The .prj text of Lambert-93 (EPSG:2154) as ESRI tools write it, for test shapefiles. */
+#define LAMBERT93_WKT                                                                       \
+    "PROJCS[\"RGF_1993_Lambert_93\",GEOGCS[\"GCS_RGF_1993\",DATUM[\"D_RGF_1993\","          \
+    "SPHEROID[\"GRS_1980\",6378137.0,298.257222101]],PRIMEM[\"Greenwich\",0.0],"            \
+    "UNIT[\"Degree\",0.0174532925199433]],PROJECTION[\"Lambert_Conformal_Conic\"],"         \
+    "PARAMETER[\"False_Easting\",700000.0],PARAMETER[\"False_Northing\",6600000.0],"        \
+    "PARAMETER[\"Central_Meridian\",3.0],PARAMETER[\"Standard_Parallel_1\",49.0],"          \
+    "PARAMETER[\"Standard_Parallel_2\",44.0],PARAMETER[\"Latitude_Of_Origin\",46.5],"       \
+    "UNIT[\"Meter\",1.0]]"
+
 /* Path of a file of the shared real data (../shared/data), or skip the test when the
  * folder is not there (a clone without the shared data). */
 #define SHARED_DATA "../shared/data/"

@@ -14,15 +14,6 @@
 #include "diagsante/coverage.h"
 #include "helpers.h"
 
-static const char LAMBERT93[] =
-    "PROJCS[\"RGF_1993_Lambert_93\",GEOGCS[\"GCS_RGF_1993\",DATUM[\"D_RGF_1993\","
-    "SPHEROID[\"GRS_1980\",6378137.0,298.257222101]],PRIMEM[\"Greenwich\",0.0],"
-    "UNIT[\"Degree\",0.0174532925199433]],PROJECTION[\"Lambert_Conformal_Conic\"],"
-    "PARAMETER[\"False_Easting\",700000.0],PARAMETER[\"False_Northing\",6600000.0],"
-    "PARAMETER[\"Central_Meridian\",3.0],PARAMETER[\"Standard_Parallel_1\",49.0],"
-    "PARAMETER[\"Standard_Parallel_2\",44.0],PARAMETER[\"Latitude_Of_Origin\",46.5],"
-    "UNIT[\"Meter\",1.0]]";
-
 /* Near Tarbes in Lambert-93; rectangles are given in metres from this corner. */
 #define X0 460000.0
 #define Y0 6240000.0
@@ -59,7 +50,7 @@ static void write_layer(const char *name, const char *extra_field, const feature
     snprintf(path, sizeof path, "%s.prj", base);
     FILE *f = fopen(path, "w");
     assert_non_null(f);
-    fputs(LAMBERT93, f);
+    fputs(LAMBERT93_WKT, f);
     fclose(f);
 }
 

@@ -288,8 +288,10 @@ static void test_overlay_cut_unit(void **state)
     ds_shape *unit;
     assert_int_equal(ds_shape_new(geom, polygons, 2, &unit, NULL, NULL), DS_OK);
     assert_close(ds_shape_area(unit), 9700.0, 1e-12);
-    ds_shape *zones[5] = {rectangle_shape(geom, 50, 45, 150, 55), rectangle_shape(geom, -50, 45, 150, 55),
-                          rectangle_shape(geom, 55, 55, 65, 65), rectangle_shape(geom, 95, -5, 105, 5),
+    ds_shape *zones[5] = {rectangle_shape(geom, 50, 45, 150, 55),
+                          rectangle_shape(geom, -50, 45, 150, 55),
+                          rectangle_shape(geom, 55, 55, 65, 65),
+                          rectangle_shape(geom, 95, -5, 105, 5),
                           rectangle_shape(geom, 1005, 0, 1020, 1005)};
     const double expected[5] = {400, 800, 75, 25, 25};
     ds_overlap *pairs;

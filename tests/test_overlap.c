@@ -14,41 +14,35 @@
 #include "diagsante/overlap.h"
 #include "helpers.h"
 
-static const char LAMBERT93[] =
-    "PROJCS[\"RGF_1993_Lambert_93\",GEOGCS[\"GCS_RGF_1993\",DATUM[\"D_RGF_1993\","
-    "SPHEROID[\"GRS_1980\",6378137.0,298.257222101]],PRIMEM[\"Greenwich\",0.0],"
-    "UNIT[\"Degree\",0.0174532925199433]],PROJECTION[\"Lambert_Conformal_Conic\"],"
-    "PARAMETER[\"False_Easting\",700000.0],PARAMETER[\"False_Northing\",6600000.0],"
-    "PARAMETER[\"Central_Meridian\",3.0],PARAMETER[\"Standard_Parallel_1\",49.0],"
-    "PARAMETER[\"Standard_Parallel_2\",44.0],PARAMETER[\"Latitude_Of_Origin\",46.5],"
-    "UNIT[\"Meter\",1.0]]";
-
 typedef struct rect {
     const char *id;
     double x0, y0, x1, y1; /* x0 > x1: a NULL shape */
 } rect;
 
-/* Writes base.shp/.shx/.dbf/.prj with one rectangle (clockwise, as ESRI wants) per item. */
-static void write_layer(const char *base, const rect *items, size_t n)
+/* Writes base.shp/.shx/.dbf/.prj (Lambert-93) with one single-ring polygon per item:
+ * xy[i] holds n[i] points (closed), or n[i] = 0 for a NULL shape. */
+static void write_rings(const char *base, const char *const *ids, const double *const *xy,
+                        const int *n, size_t count)
 {
     SHPHandle shp = SHPCreate(base, SHPT_POLYGON);
     DBFHandle dbf = DBFCreateEx(base, "UTF-8");
     assert_non_null(shp);
     assert_non_null(dbf);
     assert_int_equal(DBFAddField(dbf, "id", FTString, 16, 0), 0);
-    for (size_t i = 0; i < n; i++) {
-        const rect *r = &items[i];
+    for (size_t i = 0; i < count; i++) {
         SHPObject *o;
-        if (r->x0 > r->x1) {
+        if (n[i] == 0) {
             o = SHPCreateObject(SHPT_NULL, -1, 0, NULL, NULL, 0, NULL, NULL, NULL, NULL);
         } else {
-            double x[5] = {r->x0, r->x0, r->x1, r->x1, r->x0}, y[5] = {r->y0, r->y1, r->y1, r->y0, r->y0};
+            double x[16], y[16];
+            for (int k = 0; k < n[i]; k++)
+                x[k] = xy[i][2 * k], y[k] = xy[i][2 * k + 1];
             int start = 0;
-            o = SHPCreateObject(SHPT_POLYGON, -1, 1, &start, NULL, 5, x, y, NULL, NULL);
+            o = SHPCreateObject(SHPT_POLYGON, -1, 1, &start, NULL, n[i], x, y, NULL, NULL);
         }
         assert_true(SHPWriteObject(shp, -1, o) >= 0);
         SHPDestroyObject(o);
-        assert_true(DBFWriteStringAttribute(dbf, (int)i, 0, r->id));
+        assert_true(DBFWriteStringAttribute(dbf, (int)i, 0, ids[i]));
     }
     SHPClose(shp);
     DBFClose(dbf);
@@ -56,8 +50,39 @@ static void write_layer(const char *base, const rect *items, size_t n)
     snprintf(path, sizeof path, "%s.prj", base);
     FILE *f = fopen(path, "w");
     assert_non_null(f);
-    fputs(LAMBERT93, f);
+    fputs(LAMBERT93_WKT, f);
     fclose(f);
+}
+
+/* Writes base.shp/.shx/.dbf/.prj with one rectangle (clockwise, as ESRI wants) per item
+ * (at most 8). */
+static void write_layer(const char *base, const rect *items, size_t n)
+{
+    const char *ids[8];
+    const double *rings[8];
+    double xy[8][10];
+    int counts[8];
+    assert_true(n <= 8);
+    for (size_t i = 0; i < n; i++) {
+        const rect *r = &items[i];
+        const double ring[10] = {r->x0, r->y0, r->x0, r->y1, r->x1,
+                                 r->y1, r->x1, r->y0, r->x0, r->y0};
+        memcpy(xy[i], ring, sizeof ring);
+        ids[i] = r->id;
+        rings[i] = r->x0 > r->x1 ? NULL : xy[i];
+        counts[i] = r->x0 > r->x1 ? 0 : 5;
+    }
+    write_rings(base, ids, rings, counts, n);
+}
+
+/* Options reading the unit and zone identifiers from the given fields, defaults else. */
+static ds_overlap_options options_for(const char *unit_id, const char *zone_id)
+{
+    ds_overlap_options options;
+    ds_overlap_options_init(&options);
+    options.unit_id = unit_id;
+    options.zone_id = zone_id;
+    return options;
 }
 
 static ds_layer *read_layer(const char *base)
@@ -91,10 +116,7 @@ static void test_overlap_generated(void **state)
     write_layer(units_base, units, 3);
     write_layer(zones_base, zones, 3);
     ds_layer *u = read_layer(units_base), *z = read_layer(zones_base);
-    ds_overlap_options options;
-    ds_overlap_options_init(&options);
-    options.unit_id = "id";
-    options.zone_id = "id";
+    ds_overlap_options options = options_for("id", "id");
     options.min_share = 0.002;
     ds_overlap_result *r;
     ds_error err;
@@ -161,10 +183,7 @@ static void test_overlap_real_qpv_communes(void **state)
     require_shared("communes_2018/communes_occitanie_2018_lb93.shp");
     ds_layer *qpv = read_layer(SHARED_DATA "qpv2015_occitanie/qp_occitanie_2015_lb93");
     ds_layer *communes = read_layer(SHARED_DATA "communes_2018/communes_occitanie_2018_lb93");
-    ds_overlap_options options;
-    ds_overlap_options_init(&options);
-    options.unit_id = "code_qp";
-    options.zone_id = "code";
+    ds_overlap_options options = options_for("code_qp", "code");
     ds_overlap_result *r;
     ds_error err;
     assert_int_equal(ds_overlap_layers(qpv, communes, &options, &r, &err), DS_OK);
@@ -261,41 +280,6 @@ static void test_overlap_long_geographic_edges(void **state)
     ds_layer_free(band);
 }
 
-/* Writes base.shp/.shx/.dbf/.prj (Lambert-93) with one single-ring polygon per item:
- * xy[i] holds n[i] points (closed), or n[i] = 0 for a NULL shape. */
-static void write_rings(const char *base, const char *const *ids, const double *const *xy,
-                        const int *n, size_t count)
-{
-    SHPHandle shp = SHPCreate(base, SHPT_POLYGON);
-    DBFHandle dbf = DBFCreateEx(base, "UTF-8");
-    assert_non_null(shp);
-    assert_non_null(dbf);
-    assert_int_equal(DBFAddField(dbf, "id", FTString, 16, 0), 0);
-    for (size_t i = 0; i < count; i++) {
-        SHPObject *o;
-        if (n[i] == 0) {
-            o = SHPCreateObject(SHPT_NULL, -1, 0, NULL, NULL, 0, NULL, NULL, NULL, NULL);
-        } else {
-            double x[16], y[16];
-            for (int k = 0; k < n[i]; k++)
-                x[k] = xy[i][2 * k], y[k] = xy[i][2 * k + 1];
-            int start = 0;
-            o = SHPCreateObject(SHPT_POLYGON, -1, 1, &start, NULL, n[i], x, y, NULL, NULL);
-        }
-        assert_true(SHPWriteObject(shp, -1, o) >= 0);
-        SHPDestroyObject(o);
-        assert_true(DBFWriteStringAttribute(dbf, (int)i, 0, ids[i]));
-    }
-    SHPClose(shp);
-    DBFClose(dbf);
-    char path[256];
-    snprintf(path, sizeof path, "%s.prj", base);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(LAMBERT93, f);
-    fclose(f);
-}
-
 static bool has_problem(const ds_overlap_result *r, const char *a, const char *b)
 {
     for (size_t i = 0; i < ds_overlap_problem_count(r); i++)
@@ -334,10 +318,7 @@ static void test_overlap_zone_reach(void **state)
     write_rings(units_base, unit_ids, unit_xy, unit_n, 1);
     write_rings(zones_base, zone_ids, zone_xy, zone_n, 4);
     ds_layer *u = read_layer(units_base), *z = read_layer(zones_base);
-    ds_overlap_options options;
-    ds_overlap_options_init(&options);
-    options.unit_id = "id";
-    options.zone_id = "id";
+    ds_overlap_options options = options_for("id", "id");
     for (unsigned threads = 1; threads <= 2; threads++) {
         options.threads = threads;
         ds_overlap_result *r;
@@ -387,10 +368,7 @@ static void test_overlap_zone_near_units(void **state)
     write_rings(units_base, unit_ids, unit_xy, unit_n, 1);
     write_rings(zones_base, zone_ids, zone_xy, zone_n, 3);
     ds_layer *u = read_layer(units_base), *z = read_layer(zones_base);
-    ds_overlap_options options;
-    ds_overlap_options_init(&options);
-    options.unit_id = "id";
-    options.zone_id = "id";
+    ds_overlap_options options = options_for("id", "id");
     for (unsigned threads = 1; threads <= 2; threads++) {
         options.threads = threads;
         ds_overlap_result *r;
@@ -398,7 +376,8 @@ static void test_overlap_zone_near_units(void **state)
         assert_int_equal(ds_overlap_layers(u, z, &options, &r, &err), DS_OK);
         assert_false(has_problem(r, "(NOTCH)", NULL));
         assert_int_equal(ds_overlap_row_count(r), 2);
-        const ds_overlap_row *all_row = ds_overlap_row_at(r, 0), *corner_row = ds_overlap_row_at(r, 1);
+        const ds_overlap_row *all_row = ds_overlap_row_at(r, 0);
+        const ds_overlap_row *corner_row = ds_overlap_row_at(r, 1);
         assert_string_equal(all_row->zone_id, "ALL");
         assert_string_equal(corner_row->zone_id, "CORNER");
         assert_close(all_row->share_of_unit, 1.0, 1e-12);
@@ -483,10 +462,7 @@ static void test_overlap_threads_same_result(void **state)
         pairs = 4;
     }
     for (size_t k = 0; k < pairs; k += 2) {
-        ds_overlap_options options;
-        ds_overlap_options_init(&options);
-        options.unit_id = fields[k];
-        options.zone_id = fields[k + 1];
+        ds_overlap_options options = options_for(fields[k], fields[k + 1]);
         ds_overlap_result *one, *other;
         ds_error err;
         assert_int_equal(ds_overlap_layers(layers[k], layers[k + 1], &options, &one, &err), DS_OK);

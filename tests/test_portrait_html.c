@@ -287,15 +287,6 @@ static const char *const WITHHELD_NAMES[] = {"territory count", "département co
  * 5.76 (QPV actifs 9000 + 7000); 42379 / 256000 × 100 = 16.55 (272000 - 16000). */
 static const double WITHHELD_VALUES[] = {181.7, 182.1, 182.2, 5.8, 16.6};
 
-static const char LAMBERT93[] =
-    "PROJCS[\"RGF_1993_Lambert_93\",GEOGCS[\"GCS_RGF_1993\",DATUM[\"D_RGF_1993\","
-    "SPHEROID[\"GRS_1980\",6378137.0,298.257222101]],PRIMEM[\"Greenwich\",0.0],"
-    "UNIT[\"Degree\",0.0174532925199433]],PROJECTION[\"Lambert_Conformal_Conic\"],"
-    "PARAMETER[\"False_Easting\",700000.0],PARAMETER[\"False_Northing\",6600000.0],"
-    "PARAMETER[\"Central_Meridian\",3.0],PARAMETER[\"Standard_Parallel_1\",49.0],"
-    "PARAMETER[\"Standard_Parallel_2\",44.0],PARAMETER[\"Latitude_Of_Origin\",46.5],"
-    "UNIT[\"Meter\",1.0]]";
-
 typedef struct square {
     const char *code;
     double x0, y0, x1, y1; /* metres from (570000, 6280000), near Toulouse in Lambert-93 */
@@ -327,7 +318,7 @@ static void write_squares(const char *name, const char *field, const square *ite
     DBFClose(dbf);
     char prj[300];
     snprintf(prj, sizeof prj, "%s.prj", base);
-    write_text(strrchr(prj, '/') + 1, LAMBERT93);
+    write_text(strrchr(prj, '/') + 1, LAMBERT93_WKT);
 }
 
 /* Blagnac west of Toulouse, a commune that is no member (drawn nowhere), the two QPV

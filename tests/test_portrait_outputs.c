@@ -46,15 +46,6 @@ static const char CLS[] = "territory_id,name,kind,status,member_kind,member_code
                           "CLS-T,CLS de test,cls,signé,commune,65440\n"
                           "CLS-T,CLS de test,cls,signé,commune,65417\n"
                           "CLS-T,CLS de test,cls,signé,commune,65047\n";
-static const char LAMBERT93[] =
-    "PROJCS[\"RGF_1993_Lambert_93\",GEOGCS[\"GCS_RGF_1993\",DATUM[\"D_RGF_1993\","
-    "SPHEROID[\"GRS_1980\",6378137.0,298.257222101]],PRIMEM[\"Greenwich\",0.0],"
-    "UNIT[\"Degree\",0.0174532925199433]],PROJECTION[\"Lambert_Conformal_Conic\"],"
-    "PARAMETER[\"False_Easting\",700000.0],PARAMETER[\"False_Northing\",6600000.0],"
-    "PARAMETER[\"Central_Meridian\",3.0],PARAMETER[\"Standard_Parallel_1\",49.0],"
-    "PARAMETER[\"Standard_Parallel_2\",44.0],PARAMETER[\"Latitude_Of_Origin\",46.5],"
-    "UNIT[\"Meter\",1.0]]";
-
 typedef struct square {
     const char *code;
     double x0, y0, x1, y1; /* Lambert-93 metres */
@@ -109,7 +100,7 @@ static void write_squares(const char *name, const char *field, const square *ite
     DBFClose(dbf);
     char prj[64];
     snprintf(prj, sizeof prj, "%s.prj", name);
-    put(prj, LAMBERT93);
+    put(prj, LAMBERT93_WKT);
 }
 
 static ds_portrait *portrait_of(bool geometry, bool fictitious, ds_portrait_context **ctx,

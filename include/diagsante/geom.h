@@ -96,7 +96,8 @@ ds_status ds_overlay_index_meets(ds_geom *geom, ds_overlay_index *index, const d
  * unit's whole area, and disjoint candidates cost no intersection; other pairs get a
  * GEOS intersection of the zone with the unit cut to the zone's padded bounds (GEOS's
  * rectangle clipping; the whole unit when the cut is not valid), snapped to a 1 mm grid
- * if the exact one fails. On failure the pairs appended so far stay. DS_EINTERNAL (GEOS's message), DS_ENOMEM. */
+ * if the exact one fails. On failure the pairs appended so far stay. DS_EINTERNAL (GEOS's
+ * message), DS_ENOMEM. */
 ds_status ds_overlay_zone(ds_geom *geom, ds_overlay_index *index, ds_shape *zone,
                           size_t zone_index, ds_overlap **pairs, size_t *n_pairs, size_t *cap,
                           ds_error *err);
